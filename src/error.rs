@@ -16,10 +16,7 @@ pub struct Location {
 
 impl Location {
     pub fn file(path: impl AsRef<Path>) -> Self {
-        Location {
-            file: Some(path.as_ref().to_path_buf()),
-            ..Default::default()
-        }
+        Location { file: Some(path.as_ref().to_path_buf()), ..Default::default() }
     }
     pub fn line(mut self, line: u64) -> Self {
         self.line = Some(line);
@@ -59,12 +56,8 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad input data: a file that cannot be read as what it should be.
-    #[error("{location}: {message}{}", hint_suffix(.hint))]
-    Input {
-        location: Location,
-        message: String,
-        hint: Option<String>,
-    },
+    #[error("{0}")]
+    Input(Box<InputError>),
     /// Several problems found at once (e.g. every unknown activity name).
     #[error("{0}")]
     Many(String),
@@ -78,39 +71,45 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error("{0}")]
-    Polars(#[from] polars::error::PolarsError),
+    Polars(Box<polars::error::PolarsError>),
     /// Talking to the LivePerson API failed (after retries, or a non-retryable answer).
     #[error("{0}")]
     Api(String),
 }
 
-fn hint_suffix(hint: &Option<String>) -> String {
-    match hint {
-        Some(h) => format!("\n  hint: {h}"),
-        None => String::new(),
+/// What was wrong with an input, where, and what to do about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputError {
+    pub location: Location,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<polars::error::PolarsError> for Error {
+    fn from(e: polars::error::PolarsError) -> Self {
+        Error::Polars(Box::new(e))
     }
 }
 
 impl Error {
     pub fn input(location: Location, message: impl Into<String>) -> Self {
-        Error::Input {
-            location,
-            message: message.into(),
-            hint: None,
-        }
+        Error::Input(Box::new(InputError { location, message: message.into(), hint: None }))
     }
     pub fn input_hint(location: Location, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error::Input {
-            location,
-            message: message.into(),
-            hint: Some(hint.into()),
-        }
+        Error::Input(Box::new(InputError { location, message: message.into(), hint: Some(hint.into()) }))
     }
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.as_ref().to_path_buf(),
-            source,
-        }
+        Error::Io { path: path.as_ref().to_path_buf(), source }
     }
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage(message.into())

@@ -1,1 +1,243 @@
-//! (being written)
+//! The adherence engine: activity + schedule + rules → every report view (SPEC §4).
+//!
+//! [`compute`] resolves activity rules, builds shifts and timelines, matches schedule keys to
+//! LivePerson agents, runs the per-agent [`sweep`] in parallel and assembles the views as
+//! Polars frames ([`views`]). It returns data, never text: formatting is `report`'s job.
+
+pub mod states;
+pub mod sweep;
+pub mod views;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::activity::state::State;
+use crate::activity::timeline::{LoginLogout, Timelines};
+use crate::activity::Activity;
+use crate::error::Result;
+use crate::rules::{Rules, StateSet, StateToken};
+use crate::schedule::matching::{match_agents, MatchOn};
+use crate::schedule::shifts::{RowRule, Shifts};
+use crate::schedule::ScheduleRows;
+use crate::time::{Ms, Zone, MINUTE};
+use states::AgentLabel;
+use sweep::{CompiledRule, SweepInput};
+
+/// The report views, in the order `--out DIR` writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum ViewName {
+    Shifts,
+    Agents,
+    Teams,
+    Intervals,
+    Exceptions,
+    States,
+}
+
+impl ViewName {
+    pub const ALL: [ViewName; 6] =
+        [ViewName::Shifts, ViewName::Agents, ViewName::Teams, ViewName::Intervals, ViewName::Exceptions, ViewName::States];
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewName::Shifts => "shifts",
+            ViewName::Agents => "agents",
+            ViewName::Teams => "teams",
+            ViewName::Intervals => "intervals",
+            ViewName::Exceptions => "exceptions",
+            ViewName::States => "states",
+        }
+    }
+}
+
+/// Options of a report run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--shift-gap` (default 60 min).
+    pub shift_gap: Ms,
+    /// `--interval` (15, 30 or 60 min; default 30).
+    pub interval: Ms,
+    /// `--from` / `--to`: local dates (days since 1970-01-01), inclusive.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// `--tz`: zone of agents without a schedule.
+    pub default_zone: Zone,
+    pub match_on: MatchOn,
+    /// Which views to build (the shift figures are always computed).
+    pub views: Vec<ViewName>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            shift_gap: 60 * MINUTE,
+            interval: 30 * MINUTE,
+            from: None,
+            to: None,
+            default_zone: Zone::utc(),
+            match_on: MatchOn::Auto,
+            views: ViewName::ALL.to_vec(),
+        }
+    }
+}
+
+/// Sums over every reported (selected) shift: the figure `--fail-under` checks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overall {
+    pub shifts: u64,
+    pub agents: u64,
+    pub scheduled_seconds: f64,
+    pub in_adherence_seconds: f64,
+    pub out_of_adherence_seconds: f64,
+    pub unknown_seconds: f64,
+    pub adherence_pct: Option<f64>,
+    pub adjusted_adherence_pct: Option<f64>,
+    pub productive_scheduled_seconds: f64,
+    pub productive_actual_seconds: f64,
+    pub conformance_pct: Option<f64>,
+    pub late_count: u64,
+    pub early_logout_count: u64,
+    pub no_show_count: u64,
+    pub exception_count: u64,
+    pub logged_in_seconds: f64,
+}
+
+/// Every view of a report, plus the headline figures and warnings.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub shifts: DataFrame,
+    pub agents: DataFrame,
+    pub teams: DataFrame,
+    pub intervals: DataFrame,
+    pub exceptions: DataFrame,
+    pub states: DataFrame,
+    pub overall: Overall,
+    /// Per-team overall figures (for team targets), by team name (null team = None).
+    pub team_adjusted_pct: Vec<(Option<String>, Option<f64>)>,
+    /// First and last `shift_date` of the selected shifts.
+    pub period: Option<(i64, i64)>,
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    pub fn view(&self, name: ViewName) -> &DataFrame {
+        match name {
+            ViewName::Shifts => &self.shifts,
+            ViewName::Agents => &self.agents,
+            ViewName::Teams => &self.teams,
+            ViewName::Intervals => &self.intervals,
+            ViewName::Exceptions => &self.exceptions,
+            ViewName::States => &self.states,
+        }
+    }
+}
+
+/// Compiles every activity rule's `allowed` and the productive states against the reason
+/// texts of this activity.
+fn compile_rules(rules: &Rules, activity: &Activity) -> (Vec<CompiledRule>, StateSet) {
+    let reasons: Vec<&str> = activity.reasons.iter().map(String::as_str).collect();
+    let compiled = rules
+        .activities
+        .iter()
+        .map(|a| CompiledRule { allowed: StateSet::compile(&a.allowed, &reasons), productive: a.productive })
+        .collect();
+    (compiled, StateSet::compile(&rules.productive_states, &reasons))
+}
+
+/// Resolves every row's activity to its rule (failing on unknown names).
+pub fn row_rules(schedule: &ScheduleRows, rules: &Rules) -> Result<Vec<RowRule>> {
+    let found = rules.resolve_all(schedule.activity.iter().map(String::as_str))?;
+    Ok(schedule
+        .activity
+        .iter()
+        .map(|name| {
+            let i = found[name.as_str()];
+            let a = &rules.activities[i];
+            RowRule { rule: i as u32, counted: a.counted, allows_logged_out: a.allowed.contains(&StateToken::LoggedOut) }
+        })
+        .collect())
+}
+
+/// Runs the whole engine.
+pub fn compute(activity: &Activity, schedule: &ScheduleRows, rules: &Rules, opts: &Options) -> Result<Report> {
+    let row_rule = row_rules(schedule, rules)?;
+    let shifts = Shifts::build(schedule, &row_rule, opts.shift_gap);
+    let matches = match_agents(&shifts.agent_key, activity, opts.match_on);
+    let mut warnings = activity.warnings.clone();
+    warnings.extend(matches.warnings.iter().cloned());
+
+    let mut timelines = Timelines::build(activity);
+    let unmatched_tl = timelines.agents();
+    timelines.extend(&Timelines::logged_out_throughout(&activity.coverage));
+    let logins = LoginLogout::build(activity);
+    let (compiled, productive_states) = compile_rules(rules, activity);
+    let logged_in = timelines.prefix(|s, _| State::is_logged_in_code(s));
+    let productive = timelines.prefix(|s, r| productive_states.contains(s, r));
+
+    let timeline_of: Vec<usize> = matches.agent.iter().map(|m| m.unwrap_or(unmatched_tl)).collect();
+    let agent_zone: Vec<Zone> = shifts.agent_zone.iter().map(|&z| schedule.zones[z as usize].clone()).collect();
+    let selected: Vec<bool> =
+        shifts.shift_day.iter().map(|&d| opts.from.is_none_or(|f| d >= f) && opts.to.is_none_or(|t| d <= t)).collect();
+    let want_intervals = opts.views.contains(&ViewName::Intervals);
+    let input = SweepInput {
+        shifts: &shifts,
+        row_rule: &row_rule,
+        rules: &compiled,
+        timelines: &timelines,
+        logged_in: &logged_in,
+        productive: &productive,
+        logins: &logins,
+        timeline_of: &timeline_of,
+        activity_of: &matches.agent,
+        agent_zone: &agent_zone,
+        min_exception: rules.min_exception,
+        selected: &selected,
+        interval: want_intervals.then_some(opts.interval),
+    };
+    let results: Vec<sweep::AgentResult> = (0..shifts.agents()).into_par_iter().map(|a| sweep::sweep_agent(&input, a)).collect();
+
+    // Labels for the states view: a scheduled agent by its schedule key (the first in sort
+    // order), in its zone, with its team; others by login name / employee id / agentId.
+    let group_text = |i: usize| activity.agents[i].group_id.map(|g| g.to_string());
+    let mut labels: Vec<Option<AgentLabel>> = vec![None; activity.agents.len()];
+    for (a, m) in matches.agent.iter().enumerate() {
+        if let Some(i) = *m {
+            if labels[i].is_none() {
+                labels[i] = Some(AgentLabel {
+                    agent: shifts.agent_key[a].clone(),
+                    team: shifts.agent_team[a].clone().or_else(|| group_text(i)),
+                    zone: agent_zone[a].clone(),
+                });
+            }
+        }
+    }
+    let labels: Vec<AgentLabel> =
+        labels.into_iter().enumerate().map(|(i, l)| l.unwrap_or_else(|| unscheduled_label(activity, i, &opts.default_zone))).collect();
+
+    let ctx =
+        views::Context { activity, schedule, shifts: &shifts, matches: &matches.agent, results: &results, selected: &selected, rules };
+    let mut report = views::assemble(&ctx)?;
+    if opts.views.contains(&ViewName::States) {
+        let rows = states::time_in_state(activity, &timelines, &labels, (opts.from, opts.to));
+        report.states = views::states_frame(activity, &labels, &rows)?;
+    }
+    report.warnings = warnings;
+    Ok(report)
+}
+
+fn unscheduled_label(activity: &Activity, i: usize, zone: &Zone) -> AgentLabel {
+    let a = &activity.agents[i];
+    AgentLabel {
+        agent: a.login_name.clone().or_else(|| a.employee_id.clone()).unwrap_or_else(|| a.agent_id.to_string()),
+        team: a.group_id.map(|g| g.to_string()),
+        zone: zone.clone(),
+    }
+}
+
+/// The states view alone, for `adhere states` (no schedule): every agent labelled by login
+/// name, employee id or agentId, in `zone`.
+pub fn states_only(activity: &Activity, zone: &Zone, days: (Option<i64>, Option<i64>)) -> Result<DataFrame> {
+    let timelines = Timelines::build(activity);
+    let labels: Vec<AgentLabel> = (0..activity.agents.len()).map(|i| unscheduled_label(activity, i, zone)).collect();
+    let rows = states::time_in_state(activity, &timelines, &labels, days);
+    views::states_frame(activity, &labels, &rows)
+}

@@ -2,6 +2,7 @@
 //! usage. A command returns the process exit code it wants on success (0, or 3 when a
 //! threshold is missed); errors carry their own code.
 
+pub mod common;
 pub mod fetch;
 pub mod report;
 pub mod schedule;

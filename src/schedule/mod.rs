@@ -37,9 +37,9 @@ pub fn reject_or_fail(err: Error, opts: &ReadOptions, rejects: &mut Vec<Rejected
         return Err(err);
     }
     match err {
-        Error::Input { location, message, .. } => {
-            eprintln!("warning: skipped schedule row: {location}: {message}");
-            rejects.push(Rejected { location, reason: message });
+        Error::Input(e) => {
+            eprintln!("warning: skipped schedule row: {}: {}", e.location, e.message);
+            rejects.push(Rejected { location: e.location, reason: e.message });
             Ok(())
         }
         other => Err(other),

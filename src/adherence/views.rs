@@ -1,0 +1,426 @@
+//! Assembles the sweep's figures into the report views (SPEC §4.1) as Polars frames, and
+//! rolls shifts up to agents, teams and the overall figure with one lazy group-by (sums of
+//! milliseconds first, then the ratios: roll-ups never average percentages).
+
+use polars::prelude::*;
+
+use super::states::{AgentLabel, StateRows};
+use super::sweep::AgentResult;
+use super::{Overall, Report};
+use crate::activity::state::{token, State};
+use crate::activity::Activity;
+use crate::error::Result;
+use crate::rules::Rules;
+use crate::schedule::{ScheduleRows, Shifts};
+use crate::time::Ms;
+
+/// What the views are built from.
+pub struct Context<'a> {
+    pub activity: &'a Activity,
+    pub schedule: &'a ScheduleRows,
+    pub shifts: &'a Shifts,
+    pub matches: &'a [Option<usize>],
+    pub results: &'a [AgentResult],
+    pub selected: &'a [bool],
+    pub rules: &'a Rules,
+}
+
+/// `100 · num / den`, null when `den` is 0. The roll-ups use the same formula in Polars.
+pub fn pct(num: Ms, den: Ms) -> Option<f64> {
+    (den != 0).then(|| 100.0 * num as f64 / den as f64)
+}
+
+fn utc() -> DataType {
+    DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+}
+
+fn instants(name: &str, v: Vec<Option<Ms>>) -> PolarsResult<Column> {
+    Column::new(name.into(), v).cast(&utc())
+}
+
+fn dates(name: &str, days: Vec<i64>) -> PolarsResult<Column> {
+    let v: Vec<i32> = days.into_iter().map(|d| d as i32).collect();
+    Column::new(name.into(), v).cast(&DataType::Date)
+}
+
+fn seconds(name: &str, ms: Vec<Ms>) -> Column {
+    Column::new(name.into(), ms.into_iter().map(|m| m as f64 / 1000.0).collect::<Vec<f64>>())
+}
+
+fn seconds_opt(name: &str, ms: Vec<Option<Ms>>) -> Column {
+    Column::new(name.into(), ms.into_iter().map(|m| m.map(|m| m as f64 / 1000.0)).collect::<Vec<Option<f64>>>())
+}
+
+/// Identity of each schedule agent.
+struct Identity {
+    agent_id: Vec<Option<i64>>,
+    employee_id: Vec<Option<String>>,
+    login_name: Vec<Option<String>>,
+    group_text: Vec<Option<String>>,
+    team: Vec<Option<String>>,
+    timezone: Vec<String>,
+}
+
+impl Identity {
+    fn new(ctx: &Context) -> Identity {
+        let sh = ctx.shifts;
+        let agent = |a: usize| ctx.matches[a].map(|i| &ctx.activity.agents[i]);
+        let group_text: Vec<Option<String>> = (0..sh.agents()).map(|a| agent(a).and_then(|x| x.group_id).map(|g| g.to_string())).collect();
+        Identity {
+            agent_id: (0..sh.agents()).map(|a| agent(a).map(|x| x.agent_id)).collect(),
+            employee_id: (0..sh.agents()).map(|a| agent(a).and_then(|x| x.employee_id.clone())).collect(),
+            login_name: (0..sh.agents()).map(|a| agent(a).and_then(|x| x.login_name.clone())).collect(),
+            team: (0..sh.agents()).map(|a| sh.agent_team[a].clone().or_else(|| group_text[a].clone())).collect(),
+            timezone: (0..sh.agents()).map(|a| ctx.schedule.zones[sh.agent_zone[a] as usize].name().to_string()).collect(),
+            group_text,
+        }
+    }
+}
+
+/// Identity columns for rows that belong to schedule agents `agents`, with per-row team and
+/// zone.
+fn identity_columns(ctx: &Context, id: &Identity, agents: &[usize], team: Vec<Option<String>>, timezone: Vec<String>) -> Vec<Column> {
+    vec![
+        Column::new("agent".into(), agents.iter().map(|&a| ctx.shifts.agent_key[a].as_str()).collect::<Vec<_>>()),
+        Column::new("agent_id".into(), agents.iter().map(|&a| id.agent_id[a]).collect::<Vec<_>>()),
+        Column::new("employee_id".into(), agents.iter().map(|&a| id.employee_id[a].clone()).collect::<Vec<_>>()),
+        Column::new("login_name".into(), agents.iter().map(|&a| id.login_name[a].clone()).collect::<Vec<_>>()),
+        Column::new("team".into(), team),
+        Column::new("timezone".into(), timezone),
+    ]
+}
+
+/// Builds every view but `states`.
+pub fn assemble(ctx: &Context) -> Result<Report> {
+    let sh = ctx.shifts;
+    let id = Identity::new(ctx);
+    let zone_name = |z: u32| ctx.schedule.zones[z as usize].name().to_string();
+
+    // ---- shifts (selected only), plus the internal frame the roll-ups read ----
+    let mut agents_col: Vec<usize> = Vec::new();
+    let mut shift_idx: Vec<usize> = Vec::new();
+    for a in 0..ctx.results.len() {
+        for s in sh.shifts_of(a) {
+            if ctx.selected[s] {
+                agents_col.push(a);
+                shift_idx.push(s);
+            }
+        }
+    }
+    let fig = |f: &dyn Fn(&AgentResult, usize) -> Ms| -> Vec<Ms> {
+        agents_col.iter().zip(&shift_idx).map(|(&a, &s)| f(&ctx.results[a], s - sh.shift_offsets[a])).collect()
+    };
+    let fig_opt = |f: &dyn Fn(&AgentResult, usize) -> Option<Ms>| -> Vec<Option<Ms>> {
+        agents_col.iter().zip(&shift_idx).map(|(&a, &s)| f(&ctx.results[a], s - sh.shift_offsets[a])).collect()
+    };
+    let scheduled = fig(&|r, k| r.shifts.scheduled[k]);
+    let in_adh = fig(&|r, k| r.shifts.in_adherence[k]);
+    let out_adh = fig(&|r, k| r.shifts.out_of_adherence[k]);
+    let unknown = fig(&|r, k| r.shifts.unknown[k]);
+    let forgiven = fig(&|r, k| r.shifts.forgiven[k]);
+    let exc = fig(&|r, k| r.shifts.exception_count[k] as Ms);
+    let prod_s = fig(&|r, k| r.shifts.productive_scheduled[k]);
+    let prod_a = fig(&|r, k| r.shifts.productive_actual[k]);
+    let late = fig_opt(&|r, k| r.shifts.late[k]);
+    let early = fig_opt(&|r, k| r.shifts.early_logout[k]);
+    let no_show: Vec<bool> = fig(&|r, k| r.shifts.no_show[k] as Ms).into_iter().map(|x| x != 0).collect();
+    let logged_in = fig(&|r, k| r.shifts.logged_in[k]);
+    let first_login = fig_opt(&|r, k| r.shifts.first_login[k]);
+    let last_logout = fig_opt(&|r, k| r.shifts.last_logout[k]);
+    let grace = ctx.rules.grace;
+    let is_late: Vec<Option<bool>> = late.iter().map(|l| l.map(|l| l > grace)).collect();
+    let is_early: Vec<Option<bool>> = early.iter().map(|l| l.map(|l| l > grace)).collect();
+    let shift_team: Vec<Option<String>> =
+        agents_col.iter().zip(&shift_idx).map(|(&a, &s)| sh.shift_team[s].clone().or_else(|| id.group_text[a].clone())).collect();
+    let shift_tz: Vec<String> = shift_idx.iter().map(|&s| zone_name(sh.shift_zone[s])).collect();
+
+    let mut cols = identity_columns(ctx, &id, &agents_col, shift_team.clone(), shift_tz);
+    cols.push(dates("shift_date", shift_idx.iter().map(|&s| sh.shift_day[s]).collect())?);
+    cols.push(instants("shift_start", shift_idx.iter().map(|&s| Some(sh.shift_start[s])).collect())?);
+    cols.push(instants("shift_end", shift_idx.iter().map(|&s| Some(sh.shift_end[s])).collect())?);
+    cols.push(seconds("scheduled_seconds", scheduled.clone()));
+    cols.push(seconds("in_adherence_seconds", in_adh.clone()));
+    cols.push(seconds("out_of_adherence_seconds", out_adh.clone()));
+    cols.push(seconds("unknown_seconds", unknown.clone()));
+    let n = scheduled.len();
+    cols.push(Column::new("adherence_pct".into(), (0..n).map(|i| pct(in_adh[i], in_adh[i] + out_adh[i])).collect::<Vec<_>>()));
+    cols.push(Column::new("exception_count".into(), exc.iter().map(|&x| x as u32).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "adjusted_adherence_pct".into(),
+        (0..n).map(|i| pct(in_adh[i] + forgiven[i], in_adh[i] + out_adh[i])).collect::<Vec<_>>(),
+    ));
+    cols.push(seconds("productive_scheduled_seconds", prod_s.clone()));
+    cols.push(seconds("productive_actual_seconds", prod_a.clone()));
+    cols.push(Column::new("conformance_pct".into(), (0..n).map(|i| pct(prod_a[i], prod_s[i])).collect::<Vec<_>>()));
+    cols.push(seconds_opt("late_seconds", late.clone()));
+    cols.push(seconds_opt("early_logout_seconds", early.clone()));
+    cols.push(Column::new("is_late".into(), is_late.clone()));
+    cols.push(Column::new("is_early_logout".into(), is_early.clone()));
+    cols.push(Column::new("no_show".into(), no_show.clone()));
+    cols.push(seconds("logged_in_seconds", logged_in.clone()));
+    cols.push(instants("first_login", first_login)?);
+    cols.push(instants("last_logout", last_logout)?);
+    let shifts_df = DataFrame::new(n, cols)?;
+
+    let internal = DataFrame::new(
+        n,
+        vec![
+            Column::new("agent_idx".into(), agents_col.iter().map(|&a| a as u32).collect::<Vec<_>>()),
+            Column::new("team".into(), shift_team),
+            Column::new("scheduled".into(), scheduled),
+            Column::new("in".into(), in_adh),
+            Column::new("out".into(), out_adh),
+            Column::new("unknown".into(), unknown),
+            Column::new("forgiven".into(), forgiven),
+            Column::new("exceptions".into(), exc),
+            Column::new("prod_sched".into(), prod_s),
+            Column::new("prod_actual".into(), prod_a),
+            Column::new("late".into(), late),
+            Column::new("early".into(), early),
+            Column::new("is_late".into(), is_late),
+            Column::new("is_early".into(), is_early),
+            Column::new("no_show".into(), no_show),
+            Column::new("logged_in".into(), logged_in),
+        ],
+    )?;
+
+    // ---- agents ----
+    let by_agent = rollup(internal.clone().lazy(), vec![col("agent_idx")], false).collect()?;
+    let agent_rows: Vec<usize> = by_agent.column("agent_idx")?.u32()?.into_no_null_iter().map(|a| a as usize).collect();
+    let mut order: Vec<usize> = (0..agent_rows.len()).collect();
+    order.sort_by(|&x, &y| sh.agent_key[agent_rows[x]].cmp(&sh.agent_key[agent_rows[y]]));
+    let idx = IdxCa::from_vec("idx".into(), order.iter().map(|&i| i as IdxSize).collect());
+    let by_agent = by_agent.take(&idx)?;
+    let agent_rows: Vec<usize> = order.iter().map(|&i| agent_rows[i]).collect();
+    let mut cols = identity_columns(
+        ctx,
+        &id,
+        &agent_rows,
+        agent_rows.iter().map(|&a| id.team[a].clone()).collect(),
+        agent_rows.iter().map(|&a| id.timezone[a].clone()).collect(),
+    );
+    cols.extend(by_agent.columns().iter().filter(|c| c.name() != "agent_idx").cloned());
+    let agents_df = DataFrame::new(agent_rows.len(), cols)?;
+
+    // ---- teams ----
+    let teams_df = rollup(internal.clone().lazy(), vec![col("team")], true)
+        .sort(["team"], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true))
+        .collect()?;
+    let team_adjusted_pct: Vec<(Option<String>, Option<f64>)> = teams_df
+        .column("team")?
+        .str()?
+        .iter()
+        .zip(teams_df.column("adjusted_adherence_pct")?.f64()?.iter())
+        .map(|(t, p)| (t.map(str::to_string), p))
+        .collect();
+
+    // ---- overall ----
+    let all = rollup(internal.lazy().with_column(lit(1u32).alias("_all")), vec![col("_all")], true).collect()?;
+    let overall = overall_from(&all)?;
+
+    // ---- exceptions ----
+    let exceptions_df = exceptions_frame(ctx, &id)?;
+    // ---- intervals ----
+    let intervals_df = intervals_frame(ctx, &id)?;
+
+    let period = if shift_idx.is_empty() {
+        None
+    } else {
+        let days: Vec<i64> = shift_idx.iter().map(|&s| sh.shift_day[s]).collect();
+        Some((*days.iter().min().expect("non-empty"), *days.iter().max().expect("non-empty")))
+    };
+    Ok(Report {
+        shifts: shifts_df,
+        agents: agents_df,
+        teams: teams_df,
+        intervals: intervals_df,
+        exceptions: exceptions_df,
+        states: DataFrame::empty(),
+        overall,
+        team_adjusted_pct,
+        period,
+        warnings: Vec::new(),
+    })
+}
+
+/// Sums the internal shift frame by `keys`, then divides. With `count_agents`, adds the
+/// number of distinct schedule agents after the keys.
+fn rollup(lf: LazyFrame, keys: Vec<Expr>, count_agents: bool) -> LazyFrame {
+    let mut aggs = vec![
+        len().cast(DataType::UInt32).alias("shifts"),
+        col("scheduled").sum(),
+        col("in").sum(),
+        col("out").sum(),
+        col("unknown").sum(),
+        col("forgiven").sum(),
+        col("prod_sched").sum(),
+        col("prod_actual").sum(),
+        col("late").sum(),
+        col("is_late").sum().cast(DataType::UInt32).alias("late_count"),
+        col("early").sum(),
+        col("is_early").sum().cast(DataType::UInt32).alias("early_logout_count"),
+        col("no_show").sum().cast(DataType::UInt32).alias("no_show_count"),
+        col("exceptions").sum().cast(DataType::UInt32).alias("exception_count"),
+        col("logged_in").sum(),
+    ];
+    if count_agents {
+        aggs.push(col("agent_idx").n_unique().cast(DataType::UInt32).alias("agents"));
+    }
+    let secs = |c: &str, name: &str| (col(c).cast(DataType::Float64) / lit(1000.0)).alias(name);
+    let ratio = |num: Expr, den: Expr, name: &str| {
+        when(den.clone().eq(lit(0i64)))
+            .then(lit(NULL).cast(DataType::Float64))
+            .otherwise(lit(100.0) * num.cast(DataType::Float64) / den.cast(DataType::Float64))
+            .alias(name)
+    };
+    let mut out: Vec<Expr> = keys.clone();
+    if count_agents {
+        out.push(col("agents"));
+    }
+    out.extend([
+        col("shifts"),
+        secs("scheduled", "scheduled_seconds"),
+        secs("in", "in_adherence_seconds"),
+        secs("out", "out_of_adherence_seconds"),
+        secs("unknown", "unknown_seconds"),
+        ratio(col("in"), col("in") + col("out"), "adherence_pct"),
+        ratio(col("in") + col("forgiven"), col("in") + col("out"), "adjusted_adherence_pct"),
+        secs("prod_sched", "productive_scheduled_seconds"),
+        secs("prod_actual", "productive_actual_seconds"),
+        ratio(col("prod_actual"), col("prod_sched"), "conformance_pct"),
+        secs("late", "late_seconds"),
+        col("late_count"),
+        secs("early", "early_logout_seconds"),
+        col("early_logout_count"),
+        col("no_show_count"),
+        col("exception_count"),
+        secs("logged_in", "logged_in_seconds"),
+    ]);
+    lf.group_by_stable(keys).agg(aggs).select(out)
+}
+
+fn overall_from(all: &DataFrame) -> Result<Overall> {
+    if all.height() == 0 {
+        return Ok(Overall::default());
+    }
+    let f = |name: &str| -> Result<Option<f64>> { Ok(all.column(name)?.f64()?.get(0)) };
+    let u = |name: &str| -> Result<u64> { Ok(all.column(name)?.u32()?.get(0).unwrap_or(0) as u64) };
+    Ok(Overall {
+        shifts: u("shifts")?,
+        agents: u("agents")?,
+        scheduled_seconds: f("scheduled_seconds")?.unwrap_or(0.0),
+        in_adherence_seconds: f("in_adherence_seconds")?.unwrap_or(0.0),
+        out_of_adherence_seconds: f("out_of_adherence_seconds")?.unwrap_or(0.0),
+        unknown_seconds: f("unknown_seconds")?.unwrap_or(0.0),
+        adherence_pct: f("adherence_pct")?,
+        adjusted_adherence_pct: f("adjusted_adherence_pct")?,
+        productive_scheduled_seconds: f("productive_scheduled_seconds")?.unwrap_or(0.0),
+        productive_actual_seconds: f("productive_actual_seconds")?.unwrap_or(0.0),
+        conformance_pct: f("conformance_pct")?,
+        late_count: u("late_count")?,
+        early_logout_count: u("early_logout_count")?,
+        no_show_count: u("no_show_count")?,
+        exception_count: u("exception_count")?,
+        logged_in_seconds: f("logged_in_seconds")?.unwrap_or(0.0),
+    })
+}
+
+fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
+    let sh = ctx.shifts;
+    let mut agents = Vec::new();
+    let mut team = Vec::new();
+    let mut tz = Vec::new();
+    let mut day = Vec::new();
+    let (mut ss, mut se, mut start, mut end, mut dur, mut activity, mut state) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (a, r) in ctx.results.iter().enumerate() {
+        let e = &r.exceptions;
+        for i in 0..e.start.len() {
+            let s = e.shift[i] as usize;
+            agents.push(a);
+            team.push(sh.shift_team[s].clone().or_else(|| id.group_text[a].clone()));
+            tz.push(ctx.schedule.zones[sh.shift_zone[s] as usize].name().to_string());
+            day.push(sh.shift_day[s]);
+            ss.push(Some(sh.shift_start[s]));
+            se.push(Some(sh.shift_end[s]));
+            start.push(Some(e.start[i]));
+            end.push(Some(e.end[i]));
+            dur.push(e.end[i] - e.start[i]);
+            activity.push(ctx.schedule.activity[e.row[i] as usize].clone());
+            state.push(token(State::from_code(e.state[i]), ctx.activity.reason_text(e.reason[i])));
+        }
+    }
+    let n = agents.len();
+    let mut cols = identity_columns(ctx, id, &agents, team, tz);
+    cols.push(dates("shift_date", day)?);
+    cols.push(instants("shift_start", ss)?);
+    cols.push(instants("shift_end", se)?);
+    cols.push(instants("start", start)?);
+    cols.push(instants("end", end)?);
+    cols.push(seconds("duration_seconds", dur));
+    cols.push(Column::new("activity".into(), activity));
+    cols.push(Column::new("state".into(), state));
+    Ok(DataFrame::new(n, cols)?)
+}
+
+fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
+    let sh = ctx.shifts;
+    let mut agents = Vec::new();
+    let (mut day, mut local_time, mut start, mut end) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut sched, mut inn, mut out, mut unk, mut adh) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (a, r) in ctx.results.iter().enumerate() {
+        let iv = &r.intervals;
+        let zone = &ctx.schedule.zones[sh.agent_zone[a] as usize];
+        for i in 0..iv.start.len() {
+            agents.push(a);
+            day.push(iv.day[i]);
+            local_time.push(crate::time::fmt_hhmm(zone.local_ms(iv.start[i])));
+            start.push(Some(iv.start[i]));
+            end.push(Some(iv.end[i]));
+            sched.push(iv.scheduled[i]);
+            inn.push(iv.in_adherence[i]);
+            out.push(iv.out_of_adherence[i]);
+            unk.push(iv.unknown[i]);
+            adh.push(pct(iv.in_adherence[i], iv.in_adherence[i] + iv.out_of_adherence[i]));
+        }
+    }
+    let n = agents.len();
+    let mut cols = identity_columns(
+        ctx,
+        id,
+        &agents,
+        agents.iter().map(|&a| id.team[a].clone()).collect(),
+        agents.iter().map(|&a| id.timezone[a].clone()).collect(),
+    );
+    cols.push(dates("date", day)?);
+    cols.push(Column::new("local_time".into(), local_time));
+    cols.push(instants("interval_start", start)?);
+    cols.push(instants("interval_end", end)?);
+    cols.push(seconds("scheduled_seconds", sched));
+    cols.push(seconds("in_adherence_seconds", inn));
+    cols.push(seconds("out_of_adherence_seconds", out));
+    cols.push(seconds("unknown_seconds", unk));
+    cols.push(Column::new("adherence_pct".into(), adh));
+    Ok(DataFrame::new(n, cols)?)
+}
+
+/// The states view from its rows.
+pub fn states_frame(activity: &Activity, labels: &[AgentLabel], rows: &StateRows) -> Result<DataFrame> {
+    let n = rows.agent.len();
+    let a = |i: usize| &activity.agents[rows.agent[i] as usize];
+    let l = |i: usize| &labels[rows.agent[i] as usize];
+    let cols = vec![
+        Column::new("agent".into(), (0..n).map(|i| l(i).agent.clone()).collect::<Vec<_>>()),
+        Column::new("agent_id".into(), (0..n).map(|i| Some(a(i).agent_id)).collect::<Vec<_>>()),
+        Column::new("employee_id".into(), (0..n).map(|i| a(i).employee_id.clone()).collect::<Vec<_>>()),
+        Column::new("login_name".into(), (0..n).map(|i| a(i).login_name.clone()).collect::<Vec<_>>()),
+        Column::new("team".into(), (0..n).map(|i| l(i).team.clone()).collect::<Vec<_>>()),
+        Column::new("timezone".into(), (0..n).map(|i| l(i).zone.name().to_string()).collect::<Vec<_>>()),
+        dates("date", rows.day.clone())?,
+        Column::new("state".into(), rows.state.clone()),
+        seconds("seconds", rows.seconds.clone()),
+        Column::new("entries".into(), rows.entries.clone()),
+        seconds("logged_in_seconds", rows.logged_in.clone()),
+    ];
+    Ok(DataFrame::new(n, cols)?)
+}

@@ -1,0 +1,103 @@
+//! Pieces several commands share: the bundled sample data, reading dates and zones from
+//! flags, writing one view or all of them, and printing warnings.
+
+use std::path::{Path, PathBuf};
+
+use crate::adherence::{Report, ViewName};
+use crate::error::{Error, Result};
+use crate::report::{exporter, write_atomic, Format, Output};
+use crate::time::{self, Ms, Zone};
+
+/// Where the bundled sample data lives: `fixtures/sample` under the working directory, else
+/// under the source tree this binary was built from.
+pub fn sample_dir() -> Result<PathBuf> {
+    let candidates = [PathBuf::from("fixtures/sample"), Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample")];
+    candidates.into_iter().find(|p| p.join("schedule.csv").is_file()).ok_or_else(|| {
+        Error::usage("no --activity/--schedule given and the bundled sample data (fixtures/sample) is not here; run from the adhere source tree or pass --activity and --schedule")
+    })
+}
+
+/// `--tz`: a zone name, or UTC when absent.
+pub fn zone_flag(tz: Option<&str>) -> Result<Zone> {
+    match tz {
+        None => Ok(Zone::utc()),
+        Some(s) => Zone::parse(s).ok_or_else(|| {
+            Error::usage(format!(
+                "--tz {s:?} is not a time zone; use an IANA name such as Europe/London or a fixed offset such as UTC+05:30"
+            ))
+        }),
+    }
+}
+
+/// `--from` / `--to` dates (`YYYY-MM-DD`), as day numbers.
+pub fn date_flag(name: &str, v: Option<&str>) -> Result<Option<i64>> {
+    v.map(|s| {
+        time::parse_date(s).map(time::day_number).ok_or_else(|| Error::usage(format!("--{name} {s:?} is not a date; write YYYY-MM-DD")))
+    })
+    .transpose()
+}
+
+/// `--coverage START/END`: two RFC 3339 instants.
+pub fn coverage_flag(v: Option<&str>) -> Result<Option<(Ms, Ms)>> {
+    let Some(s) = v else { return Ok(None) };
+    let bad = || {
+        Error::usage(format!("--coverage {s:?} must be START/END, two RFC 3339 instants such as 2024-03-04T00:00:00Z/2024-03-11T00:00:00Z"))
+    };
+    let (a, b) = s.split_once('/').ok_or_else(bad)?;
+    let (a, b) = (time::parse_rfc3339(a.trim()).ok_or_else(bad)?, time::parse_rfc3339(b.trim()).ok_or_else(bad)?);
+    if b <= a {
+        return Err(Error::usage(format!("--coverage {s:?}: the end must be after the start")));
+    }
+    Ok(Some((a, b)))
+}
+
+/// A duration flag (`60m`, `90s`, `1h30m`).
+pub fn duration_flag(name: &str, s: &str) -> Result<Ms> {
+    time::parse_duration(s).ok_or_else(|| Error::usage(format!("--{name} {s:?} is not a duration; write e.g. 60m, 90s or 1h30m")))
+}
+
+/// Prints warnings to stderr, one per line.
+pub fn print_warnings(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// Writes the chosen view (or, for `--out DIR` without `--view`, every view) in `format`.
+/// Returns the paths written (empty when printed to stdout).
+pub fn write_views(
+    report: &Report,
+    views: &[ViewName],
+    single: Option<ViewName>,
+    format: Format,
+    out: Option<&Path>,
+) -> Result<Vec<PathBuf>> {
+    let exp = exporter(format)?;
+    let render = |view: ViewName| exp.serialize(&Output { view, frame: report.view(view), report: Some(report) });
+    match (out, single) {
+        (None, view) => {
+            if format.is_binary() {
+                return Err(Error::usage(format!("--format {} writes binary data: give --out FILE or --out DIR", format.extension())));
+            }
+            let bytes = render(view.unwrap_or(ViewName::Shifts))?;
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&bytes).map_err(|e| Error::io("stdout", e))?;
+            Ok(vec![])
+        }
+        (Some(dir), None) => {
+            let mut written = Vec::new();
+            for &v in views {
+                let path = dir.join(format!("{}.{}", v.name(), format.extension()));
+                write_atomic(&path, &render(v)?)?;
+                written.push(path);
+            }
+            Ok(written)
+        }
+        (Some(path), Some(view)) => {
+            let path = if path.is_dir() { path.join(format!("{}.{}", view.name(), format.extension())) } else { path.to_path_buf() };
+            write_atomic(&path, &render(view)?)?;
+            Ok(vec![path])
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Turns Polars values into text the one way every format shares: instants as RFC 3339 UTC
+//! with `Z` (milliseconds only when non-zero), dates as `YYYY-MM-DD`, floats in their
+//! shortest exact form (`300`, `12.345`, `97.2972972972973`), integers and booleans as is.
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::time;
+
+/// A cell's text and whether it is a JSON string (quoted) or a literal (number, bool).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Text(String),
+    Literal(String),
+}
+
+/// Writes a float in its shortest round-trip form, without a trailing `.0`.
+pub fn fmt_float(x: f64) -> String {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        let mut b = ryu_like(x);
+        if b.ends_with(".0") {
+            b.truncate(b.len() - 2);
+        }
+        b
+    }
+}
+
+fn ryu_like(x: f64) -> String {
+    // serde_json prints floats in the shortest form that reads back to the same value.
+    serde_json::to_string(&x).unwrap_or_else(|_| "null".into())
+}
+
+/// Every cell of one column, formatted.
+pub fn column_cells(c: &Column) -> Result<Vec<Cell>> {
+    let s = c.as_materialized_series();
+    let n = s.len();
+    let out = match s.dtype() {
+        DataType::String => s.str()?.iter().map(|v| v.map_or(Cell::Null, |v| Cell::Text(v.to_string()))).collect(),
+        DataType::Boolean => s.bool()?.iter().map(|v| v.map_or(Cell::Null, |v| Cell::Literal(v.to_string()))).collect(),
+        DataType::Float64 => s.f64()?.iter().map(|v| v.map_or(Cell::Null, |v| Cell::Literal(fmt_float(v)))).collect(),
+        DataType::Datetime(_, _) => {
+            let phys = s.to_physical_repr();
+            phys.i64()?.iter().map(|v| v.map_or(Cell::Null, |v| Cell::Text(time::fmt_instant(v)))).collect()
+        }
+        DataType::Date => {
+            let phys = s.to_physical_repr();
+            phys.i32()?.iter().map(|v| v.map_or(Cell::Null, |v| Cell::Text(time::fmt_day(v as i64)))).collect()
+        }
+        DataType::Null => vec![Cell::Null; n],
+        dt if dt.is_integer() => {
+            let v = s.cast(&DataType::Int64)?;
+            v.i64()?.iter().map(|v| v.map_or(Cell::Null, |v| Cell::Literal(v.to_string()))).collect()
+        }
+        _ => {
+            let v = s.cast(&DataType::String)?;
+            v.str()?.iter().map(|v| v.map_or(Cell::Null, |v| Cell::Text(v.to_string()))).collect()
+        }
+    };
+    Ok(out)
+}
+
+/// Every column of a frame, formatted (column-major).
+pub fn frame_cells(df: &DataFrame) -> Result<Vec<Vec<Cell>>> {
+    df.columns().iter().map(column_cells).collect()
+}
