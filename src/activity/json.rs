@@ -359,35 +359,51 @@ pub fn read_activity_bytes(path: &Path, bytes: &[u8]) -> Result<FileContents> {
         return Ok(out); // an empty file holds no records
     };
     // One JSON document (a page, an array of pages)?
-    if bytes[first] == b'[' {
-        if let Ok(docs) = serde_json::from_slice::<Vec<DocJson>>(bytes) {
-            for d in &docs {
-                out.push_doc(d);
+    let doc_err = if bytes[first] == b'[' {
+        match serde_json::from_slice::<Vec<DocJson>>(bytes) {
+            Ok(docs) => {
+                for d in &docs {
+                    out.push_doc(d);
+                }
+                return Ok(out);
             }
-            return Ok(out);
+            Err(e) => e,
         }
-    } else if let Ok(doc) = serde_json::from_slice::<DocJson>(bytes) {
-        out.push_doc(&doc);
-        return Ok(out);
-    }
-    // Otherwise NDJSON: one record (or page) per line.
+    } else {
+        match serde_json::from_slice::<DocJson>(bytes) {
+            Ok(doc) => {
+                out.push_doc(&doc);
+                return Ok(out);
+            }
+            Err(e) => e,
+        }
+    };
+    // Otherwise NDJSON: one record (or page) per line. If even the first line is not a JSON
+    // value, the file was meant as one document: report where that document breaks.
     let mut line_no = 0u64;
+    let mut seen_value = false;
     for line in bytes.split(|&b| b == b'\n') {
         line_no += 1;
         if line.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
         match serde_json::from_slice::<DocJson>(line) {
-            Ok(doc) => out.push_doc(&doc),
+            Ok(doc) => {
+                seen_value = true;
+                out.push_doc(&doc);
+            }
+            Err(_) if !seen_value => {
+                let bad_line = bytes.split(|&b| b == b'\n').nth(doc_err.line().saturating_sub(1)).unwrap_or(b"");
+                return Err(Error::input_hint(
+                    Location::file(path).line(doc_err.line() as u64).column(format!("character {}", doc_err.column())).value(snippet(bad_line)),
+                    format!("this file is not valid JSON: {doc_err}"),
+                    "an activity file must be one JSON document (an API page or an array of pages) or NDJSON (one record per line); re-fetch or repair the file",
+                ));
+            }
             Err(e) => {
-                let what = if line_no == 1 && !bytes[first..].contains(&b'\n') {
-                    "this file is not valid JSON"
-                } else {
-                    "this line is not valid JSON"
-                };
                 return Err(Error::input_hint(
                     Location::file(path).line(line_no).column(format!("character {}", e.column())).value(snippet(line)),
-                    format!("{what}: {e}"),
+                    format!("this NDJSON line is not valid JSON: {e}"),
                     "an activity file must be one JSON document (an API page or an array of pages) or NDJSON (one record per line); re-fetch or repair the file",
                 ));
             }
