@@ -407,7 +407,7 @@ fn from_to_select_shifts_without_changing_their_figures() {
     // first (unselected) neighbour: identical figures to the unfiltered run.
     let sched = "agent,activity,start,end\nE1,Open,2024-03-04 09:00,2024-03-04 17:00\nE1,Open,2024-03-05 09:00,2024-03-05 17:00\n";
     let p = page(DAY_FROM, "2024-03-06T00:00:00Z", &[(1, "2024-03-04T08:00:00Z", "login"), (1, "2024-03-04T08:00:00Z", "online")]);
-    let all = shifts(&run(&[p.clone()], sched, None, Options::default()));
+    let all = shifts(&run(std::slice::from_ref(&p), sched, None, Options::default()));
     let day = adhere::time::day_number(chrono::NaiveDate::from_ymd_opt(2024, 3, 5).unwrap());
     let opts = Options { from: Some(day), to: Some(day), ..Default::default() };
     let sel = shifts(&run(&[p], sched, None, opts));

@@ -157,71 +157,137 @@ pub fn row_rules(schedule: &ScheduleRows, rules: &Rules) -> Result<Vec<RowRule>>
         .collect())
 }
 
-/// Runs the whole engine.
-pub fn compute(activity: &Activity, schedule: &ScheduleRows, rules: &Rules, opts: &Options) -> Result<Report> {
-    let row_rule = row_rules(schedule, rules)?;
-    let shifts = Shifts::build(schedule, &row_rule, opts.shift_gap);
-    let matches = match_agents(&shifts.agent_key, activity, opts.match_on);
-    let mut warnings = activity.warnings.clone();
-    warnings.extend(matches.warnings.iter().cloned());
+/// Everything prepared for a report: rules resolved, shifts built, schedule keys matched,
+/// timelines and their prefix sums. [`Engine::report`] runs the sweep over every agent;
+/// `explain` reuses the same preparation to trace one agent.
+pub struct Engine<'a> {
+    pub activity: &'a Activity,
+    pub schedule: &'a ScheduleRows,
+    pub rules: &'a Rules,
+    pub opts: &'a Options,
+    pub row_rule: Vec<RowRule>,
+    pub shifts: Shifts,
+    pub matches: crate::schedule::matching::Matches,
+    /// Activity agents' timelines, then one "logged out throughout" timeline for unmatched
+    /// schedule agents.
+    pub timelines: Timelines,
+    pub logins: LoginLogout,
+    pub compiled: Vec<CompiledRule>,
+    pub productive_states: StateSet,
+    pub logged_in: crate::activity::timeline::Prefix,
+    pub productive: crate::activity::timeline::Prefix,
+    pub timeline_of: Vec<usize>,
+    pub agent_zone: Vec<Zone>,
+    pub selected: Vec<bool>,
+}
 
-    let mut timelines = Timelines::build(activity);
-    let unmatched_tl = timelines.agents();
-    timelines.extend(&Timelines::logged_out_throughout(&activity.coverage));
-    let logins = LoginLogout::build(activity);
-    let (compiled, productive_states) = compile_rules(rules, activity);
-    let logged_in = timelines.prefix(|s, _| State::is_logged_in_code(s));
-    let productive = timelines.prefix(|s, r| productive_states.contains(s, r));
+impl<'a> Engine<'a> {
+    pub fn new(activity: &'a Activity, schedule: &'a ScheduleRows, rules: &'a Rules, opts: &'a Options) -> Result<Engine<'a>> {
+        let row_rule = row_rules(schedule, rules)?;
+        let shifts = Shifts::build(schedule, &row_rule, opts.shift_gap);
+        let matches = match_agents(&shifts.agent_key, activity, opts.match_on);
+        let mut timelines = Timelines::build(activity);
+        let unmatched_tl = timelines.agents();
+        timelines.extend(&Timelines::logged_out_throughout(&activity.coverage));
+        let logins = LoginLogout::build(activity);
+        let (compiled, productive_states) = compile_rules(rules, activity);
+        let logged_in = timelines.prefix(|s, _| State::is_logged_in_code(s));
+        let productive = timelines.prefix(|s, r| productive_states.contains(s, r));
+        let timeline_of: Vec<usize> = matches.agent.iter().map(|m| m.unwrap_or(unmatched_tl)).collect();
+        let agent_zone: Vec<Zone> = shifts.agent_zone.iter().map(|&z| schedule.zones[z as usize].clone()).collect();
+        let selected: Vec<bool> =
+            shifts.shift_day.iter().map(|&d| opts.from.is_none_or(|f| d >= f) && opts.to.is_none_or(|t| d <= t)).collect();
+        Ok(Engine {
+            activity,
+            schedule,
+            rules,
+            opts,
+            row_rule,
+            shifts,
+            matches,
+            timelines,
+            logins,
+            compiled,
+            productive_states,
+            logged_in,
+            productive,
+            timeline_of,
+            agent_zone,
+            selected,
+        })
+    }
 
-    let timeline_of: Vec<usize> = matches.agent.iter().map(|m| m.unwrap_or(unmatched_tl)).collect();
-    let agent_zone: Vec<Zone> = shifts.agent_zone.iter().map(|&z| schedule.zones[z as usize].clone()).collect();
-    let selected: Vec<bool> =
-        shifts.shift_day.iter().map(|&d| opts.from.is_none_or(|f| d >= f) && opts.to.is_none_or(|t| d <= t)).collect();
-    let want_intervals = opts.views.contains(&ViewName::Intervals);
-    let input = SweepInput {
-        shifts: &shifts,
-        row_rule: &row_rule,
-        rules: &compiled,
-        timelines: &timelines,
-        logged_in: &logged_in,
-        productive: &productive,
-        logins: &logins,
-        timeline_of: &timeline_of,
-        activity_of: &matches.agent,
-        agent_zone: &agent_zone,
-        min_exception: rules.min_exception,
-        selected: &selected,
-        interval: want_intervals.then_some(opts.interval),
-    };
-    let results: Vec<sweep::AgentResult> = (0..shifts.agents()).into_par_iter().map(|a| sweep::sweep_agent(&input, a)).collect();
-
-    // Labels for the states view: a scheduled agent by its schedule key (the first in sort
-    // order), in its zone, with its team; others by login name / employee id / agentId.
-    let group_text = |i: usize| activity.agents[i].group_id.map(|g| g.to_string());
-    let mut labels: Vec<Option<AgentLabel>> = vec![None; activity.agents.len()];
-    for (a, m) in matches.agent.iter().enumerate() {
-        if let Some(i) = *m {
-            if labels[i].is_none() {
-                labels[i] = Some(AgentLabel {
-                    agent: shifts.agent_key[a].clone(),
-                    team: shifts.agent_team[a].clone().or_else(|| group_text(i)),
-                    zone: agent_zone[a].clone(),
-                });
-            }
+    /// The sweep's inputs; `trace` records every classified piece (for `explain`).
+    pub fn sweep_input(&self, trace: bool) -> SweepInput<'_> {
+        SweepInput {
+            shifts: &self.shifts,
+            row_rule: &self.row_rule,
+            rules: &self.compiled,
+            timelines: &self.timelines,
+            logged_in: &self.logged_in,
+            productive: &self.productive,
+            logins: &self.logins,
+            timeline_of: &self.timeline_of,
+            activity_of: &self.matches.agent,
+            agent_zone: &self.agent_zone,
+            min_exception: self.rules.min_exception,
+            selected: &self.selected,
+            interval: (self.opts.views.contains(&ViewName::Intervals) && !trace).then_some(self.opts.interval),
+            trace,
         }
     }
-    let labels: Vec<AgentLabel> =
-        labels.into_iter().enumerate().map(|(i, l)| l.unwrap_or_else(|| unscheduled_label(activity, i, &opts.default_zone))).collect();
 
-    let ctx =
-        views::Context { activity, schedule, shifts: &shifts, matches: &matches.agent, results: &results, selected: &selected, rules };
-    let mut report = views::assemble(&ctx)?;
-    if opts.views.contains(&ViewName::States) {
-        let rows = states::time_in_state(activity, &timelines, &labels, (opts.from, opts.to));
-        report.states = views::states_frame(activity, &labels, &rows)?;
+    /// Runs the sweep over every schedule agent and assembles the views.
+    pub fn report(&self) -> Result<Report> {
+        let activity = self.activity;
+        let input = self.sweep_input(false);
+        let results: Vec<sweep::AgentResult> = (0..self.shifts.agents()).into_par_iter().map(|a| sweep::sweep_agent(&input, a)).collect();
+        let mut warnings = activity.warnings.clone();
+        warnings.extend(self.matches.warnings.iter().cloned());
+
+        let ctx = views::Context {
+            activity,
+            schedule: self.schedule,
+            shifts: &self.shifts,
+            matches: &self.matches.agent,
+            results: &results,
+            selected: &self.selected,
+            rules: self.rules,
+        };
+        let mut report = views::assemble(&ctx)?;
+        if self.opts.views.contains(&ViewName::States) {
+            let labels = self.state_labels();
+            let rows = states::time_in_state(activity, &self.timelines, &labels, (self.opts.from, self.opts.to));
+            report.states = views::states_frame(activity, &labels, &rows)?;
+        }
+        report.warnings = warnings;
+        Ok(report)
     }
-    report.warnings = warnings;
-    Ok(report)
+
+    /// Labels for the states view: a scheduled agent by its schedule key (the first in sort
+    /// order), in its zone, with its team; others by login name / employee id / agentId.
+    fn state_labels(&self) -> Vec<AgentLabel> {
+        let activity = self.activity;
+        let group_text = |i: usize| activity.agents[i].group_id.map(|g| g.to_string());
+        let mut labels: Vec<Option<AgentLabel>> = vec![None; activity.agents.len()];
+        for (a, m) in self.matches.agent.iter().enumerate() {
+            if let Some(i) = *m {
+                if labels[i].is_none() {
+                    labels[i] = Some(AgentLabel {
+                        agent: self.shifts.agent_key[a].clone(),
+                        team: self.shifts.agent_team[a].clone().or_else(|| group_text(i)),
+                        zone: self.agent_zone[a].clone(),
+                    });
+                }
+            }
+        }
+        labels.into_iter().enumerate().map(|(i, l)| l.unwrap_or_else(|| unscheduled_label(activity, i, &self.opts.default_zone))).collect()
+    }
+}
+
+/// Runs the whole engine.
+pub fn compute(activity: &Activity, schedule: &ScheduleRows, rules: &Rules, opts: &Options) -> Result<Report> {
+    Engine::new(activity, schedule, rules, opts)?.report()
 }
 
 fn unscheduled_label(activity: &Activity, i: usize, zone: &Zone) -> AgentLabel {

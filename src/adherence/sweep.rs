@@ -46,6 +46,21 @@ pub struct SweepInput<'a> {
     pub selected: &'a [bool],
     /// Interval length, or `None` to skip the grid.
     pub interval: Option<Ms>,
+    /// Record every classified piece in [`AgentResult::pieces`] (for `explain`).
+    pub trace: bool,
+}
+
+/// One piece of counted scheduled time with a single activity row and actual state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piece {
+    pub shift: u32,
+    pub start: Ms,
+    pub end: Ms,
+    /// The applying schedule row.
+    pub row: u32,
+    pub state: u8,
+    pub reason: u32,
+    pub verdict: Verdict,
 }
 
 /// Per-shift figures, in milliseconds (one entry per shift of the agent, in shift order).
@@ -99,6 +114,8 @@ pub struct AgentResult {
     pub shifts: ShiftFigures,
     pub exceptions: ExceptionRows,
     pub intervals: IntervalRows,
+    /// Every classified piece, in time order (only with `trace`).
+    pub pieces: Vec<Piece>,
 }
 
 struct Run {
@@ -203,6 +220,7 @@ pub fn sweep_agent(input: &SweepInput, a: usize) -> AgentResult {
         ..Default::default()
     };
     let mut exceptions = ExceptionRows::default();
+    let mut pieces = Vec::new();
     let mut grid = input.interval.map(|step| Grid::new(&input.agent_zone[a], step));
 
     let mut run: Option<Run> = None;
@@ -272,6 +290,9 @@ pub fn sweep_agent(input: &SweepInput, a: usize) -> AgentResult {
             } else {
                 close(&mut run, &mut f, &mut exceptions);
             }
+            if input.trace {
+                pieces.push(Piece { shift, start: t, end: pe, row, state: st, reason: rs, verdict });
+            }
             if selected {
                 if let Some(g) = grid.as_mut() {
                     g.add(t, pe, verdict);
@@ -338,5 +359,5 @@ pub fn sweep_agent(input: &SweepInput, a: usize) -> AgentResult {
         }
         None => IntervalRows::default(),
     };
-    AgentResult { shifts: f, exceptions, intervals }
+    AgentResult { shifts: f, exceptions, intervals, pieces }
 }
