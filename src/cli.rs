@@ -20,6 +20,8 @@ pub enum Command {
     Fetch(cmd::fetch::Args),
     /// Match activity against schedules and report adherence, conformance, lateness, …
     Report(cmd::report::Args),
+    /// Explain one agent's shift: every piece, its verdict and rule, and how each figure is made.
+    Explain(cmd::explain::Args),
     /// Time in each state per agent and local day (needs no schedule).
     States(cmd::states::Args),
     /// Check and compare schedule files.

@@ -513,6 +513,45 @@ pub fn fmt_hhmm(local_ms: Ms) -> String {
     format!("{:02}:{:02}", rem / HOUR, (rem % HOUR) / MINUTE)
 }
 
+/// `HH:MM:SS` of a local millisecond-of-epoch (milliseconds shown as `.mmm` when non-zero).
+pub fn fmt_hhmmss(local_ms: Ms) -> String {
+    let rem = local_ms.rem_euclid(DAY);
+    let mut s = format!("{:02}:{:02}:{:02}", rem / HOUR, (rem % HOUR) / MINUTE, (rem % MINUTE) / SECOND);
+    if rem % SECOND != 0 {
+        let _ = write!(s, ".{:03}", rem % SECOND);
+    }
+    s
+}
+
+/// A duration the way [`parse_duration`] reads it back: `1h30m`, `5m30s`, `45s`, `2.5s`,
+/// `500ms`, `0s` (negative durations get a leading `-`).
+pub fn fmt_duration(ms: Ms) -> String {
+    let mut out = String::new();
+    if ms < 0 {
+        out.push('-');
+    }
+    let a = ms.unsigned_abs();
+    let (h, m, s, frac) = (a / 3_600_000, (a / 60_000) % 60, (a / 1000) % 60, a % 1000);
+    if h > 0 {
+        let _ = write!(out, "{h}h");
+    }
+    if m > 0 {
+        let _ = write!(out, "{m}m");
+    }
+    if s > 0 || frac > 0 {
+        if h == 0 && m == 0 && s == 0 {
+            let _ = write!(out, "{frac}ms");
+        } else {
+            write_seconds(&mut out, (s * 1000 + frac) as Ms);
+            out.push('s');
+        }
+    }
+    if a == 0 {
+        out.push_str("0s");
+    }
+    out
+}
+
 /// Seconds with at most three decimals, from milliseconds: `300`, `0.5`, `12.345`.
 pub fn fmt_seconds(ms: Ms) -> String {
     let mut s = String::new();
@@ -592,6 +631,27 @@ mod tests {
         assert_eq!(fmt_seconds(1_010), "1.01");
         assert_eq!(fmt_seconds(-1_500), "-1.5");
         assert_eq!(fmt_seconds(0), "0");
+    }
+
+    #[test]
+    fn durations_are_written_the_way_they_are_read() {
+        for (ms, text) in [
+            (0, "0s"),
+            (500, "500ms"),
+            (45_000, "45s"),
+            (2_500, "2.5s"),
+            (330_000, "5m30s"),
+            (5_400_000, "1h30m"),
+            (3_723_400, "1h2m3.4s"),
+            (-60_000, "-1m"),
+        ] {
+            assert_eq!(fmt_duration(ms), text);
+            if ms >= 0 {
+                assert_eq!(parse_duration(text), Some(ms), "{text}");
+            }
+        }
+        assert_eq!(fmt_hhmmss(9 * HOUR + 5 * MINUTE + 7 * SECOND), "09:05:07");
+        assert_eq!(fmt_hhmmss(DAY + 250), "00:00:00.250");
     }
 
     #[test]

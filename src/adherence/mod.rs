@@ -4,8 +4,10 @@
 //! LivePerson agents, runs the per-agent [`sweep`] in parallel and assembles the views as
 //! Polars frames ([`views`]). It returns data, never text: formatting is `report`'s job.
 
+pub mod explain;
 pub mod states;
 pub mod sweep;
+pub mod targets;
 pub mod views;
 
 use polars::prelude::*;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::adherence::{Report, ViewName};
 use crate::error::{Error, Result};
-use crate::report::{exporter, write_atomic, Format, Output};
+use crate::report::{document_exporter, exporter, write_atomic, Document, Format, Output};
 use crate::time::{self, Ms, Zone};
 
 /// Where the bundled sample data lives: `fixtures/sample` under the working directory, else
@@ -15,6 +15,28 @@ pub fn sample_dir() -> Result<PathBuf> {
     candidates.into_iter().find(|p| p.join("schedule.csv").is_file()).ok_or_else(|| {
         Error::usage("no --activity/--schedule given and the bundled sample data (fixtures/sample) is not here; run from the adhere source tree or pass --activity and --schedule")
     })
+}
+
+/// The activity, schedule and rules paths: as given, or the bundled sample data when
+/// neither activity nor schedule is given.
+pub fn input_paths(
+    activity: &[PathBuf],
+    schedule: &[PathBuf],
+    rules: Option<&PathBuf>,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>, Option<PathBuf>)> {
+    match (activity.is_empty(), schedule.is_empty()) {
+        (true, true) => {
+            let dir = sample_dir()?;
+            eprintln!("adhere: no --activity/--schedule given: using the bundled sample data in {}", dir.display());
+            let rules = rules.cloned().or_else(|| Some(dir.join("rules.toml")).filter(|p| p.is_file()));
+            Ok((vec![dir.join("activity")], vec![dir.join("schedule.csv")], rules))
+        }
+        (false, false) => Ok((activity.to_vec(), schedule.to_vec(), rules.cloned())),
+        (true, false) => Err(Error::usage("--schedule given without --activity: give both (or neither, to run on the bundled sample data)")),
+        (false, true) => Err(Error::usage(
+            "--activity given without --schedule: give both (or neither, to run on the sample data); for time in state without a schedule use `adhere states`",
+        )),
+    }
 }
 
 /// `--tz`: a zone name, or UTC when absent.
@@ -97,6 +119,29 @@ pub fn write_views(
         (Some(path), Some(view)) => {
             let path = if path.is_dir() { path.join(format!("{}.{}", view.name(), format.extension())) } else { path.to_path_buf() };
             write_atomic(&path, &render(view)?)?;
+            Ok(vec![path])
+        }
+    }
+}
+
+/// Writes a whole-report document (Markdown, HTML): to stdout, or to `out` — as
+/// `out/report.<ext>` when `out` is an existing directory, ends with a path separator or has
+/// no extension (`--out site`), else to that file (`--out adherence.html`).
+pub fn write_document(report: &Report, doc: &Document, format: Format, out: Option<&Path>) -> Result<Vec<PathBuf>> {
+    let exp = document_exporter(format, doc)?;
+    let bytes = exp.serialize(&Output { view: ViewName::Shifts, frame: &report.shifts, report: Some(report) })?;
+    match out {
+        None => {
+            use std::io::Write;
+            std::io::stdout().lock().write_all(&bytes).map_err(|e| Error::io("stdout", e))?;
+            Ok(vec![])
+        }
+        Some(path) => {
+            let as_dir = path.is_dir()
+                || path.as_os_str().to_string_lossy().ends_with(['/', std::path::MAIN_SEPARATOR])
+                || path.extension().is_none();
+            let path = if as_dir { path.join(format!("report.{}", format.extension())) } else { path.to_path_buf() };
+            write_atomic(&path, &bytes)?;
             Ok(vec![path])
         }
     }

@@ -3,6 +3,7 @@
 //! threshold is missed); errors carry their own code.
 
 pub mod common;
+pub mod explain;
 pub mod fetch;
 pub mod report;
 pub mod schedule;
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Fetch(args) => fetch::run(args),
         Command::Report(args) => report::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::States(args) => states::run(args),
         Command::Schedule(cmd) => schedule::run(cmd),
         Command::Simulate(args) => simulate::run(args),

@@ -5,8 +5,10 @@
 //!               [--from DATE --to DATE] [--coverage START/END] [--shift-gap 60m]
 //!               [--ambiguous earliest|latest] [--skip-invalid]
 //!               [--view shifts|agents|teams|intervals|exceptions|states]
-//!               [--interval 15m|30m|60m] [--format table|csv|json|ndjson|parquet]
-//!               [--out FILE|DIR] [--fail-under PCT] [--match-on employee-id|login|agent-id]
+//!               [--interval 15m|30m|60m]
+//!               [--format table|csv|json|ndjson|parquet|markdown|html]
+//!               [--out FILE|DIR] [--fail-under PCT] [--summary-json FILE]
+//!               [--match-on employee-id|login|agent-id]
 //! ```
 //! With neither `--activity` nor `--schedule`, runs on the bundled sample data.
 
@@ -14,9 +16,10 @@ use std::path::PathBuf;
 
 use super::common;
 use crate::activity::{Activity, LoadOptions};
-use crate::adherence::{self, ViewName};
+use crate::adherence::targets::Targets;
+use crate::adherence::{self, explain, Engine, ViewName};
 use crate::error::{Error, Result};
-use crate::report::Format;
+use crate::report::{summary, write_atomic, Document, Format};
 use crate::rules::Rules;
 use crate::schedule::matching::MatchOn;
 use crate::schedule::{self, ReadOptions};
@@ -25,7 +28,7 @@ use crate::time::{self, Ambiguous, MINUTE};
 /// Flags of `adhere report`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  adhere report\n  adhere report --activity pages/ --schedule roster.csv --view agents\n  adhere report --activity ./adhere-data --schedule week.csv --format json --out report/\n  adhere report --activity pages/ --schedule week.csv --from 2024-03-04 --to 2024-03-10 --fail-under 85"
+    after_help = "Examples:\n  adhere report\n  adhere report --activity pages/ --schedule roster.csv --view agents\n  adhere report --activity ./adhere-data --schedule week.csv --format json --out report/\n  adhere report --activity pages/ --schedule week.csv --from 2024-03-04 --to 2024-03-10 --fail-under 85\n  adhere report --activity pages/ --schedule week.csv --format html --out report/ --summary-json summary.json\n  adhere report --activity pages/ --schedule week.csv --format markdown >> \"$GITHUB_STEP_SUMMARY\""
 )]
 pub struct Args {
     /// Activity inputs: API response files (v2/v1 pages, arrays of pages, NDJSON), directories
@@ -70,19 +73,25 @@ pub struct Args {
     pub interval: String,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// Write to FILE, or to DIR (every view, or the chosen one as DIR/<view>.<ext>).
+    /// Write to FILE, or to DIR (every view, or the chosen one as DIR/<view>.<ext>; markdown
+    /// and html write the whole report as DIR/report.md or DIR/report.html).
     #[arg(long, value_name = "FILE|DIR")]
     pub out: Option<PathBuf>,
-    /// Exit with code 3 when overall adjusted adherence is below PCT.
+    /// Exit with code 3 when overall adjusted adherence is below PCT (replaces the rules'
+    /// target_pct; the rules' team_targets are checked too).
     #[arg(long, value_name = "PCT")]
     pub fail_under: Option<f64>,
+    /// Also write the headline numbers (period, overall and per-team figures, targets and
+    /// whether each was met) as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
     /// Match schedule keys on one field only (default: employeeId, then login, then agentId).
     #[arg(long, value_enum, default_value = "auto")]
     pub match_on: MatchOn,
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    let (activity_paths, schedule_paths, rules_path) = inputs(&args)?;
+    let (activity_paths, schedule_paths, rules_path) = common::input_paths(&args.activity, &args.schedule, args.rules.as_ref())?;
     let rules = match &rules_path {
         Some(p) => Rules::load(p)?,
         None => Rules::default(),
@@ -106,13 +115,21 @@ pub fn run(args: Args) -> Result<u8> {
     let sched = schedule::read_files(&schedule_paths, None, &read_opts)?;
     let activity = Activity::load(&activity_paths, &LoadOptions { coverage })?;
 
+    if args.format.is_document() && args.view.is_some() {
+        return Err(Error::usage(format!(
+            "--format {} renders the whole report as one document; drop --view (or use csv, json, ndjson, parquet or table for one view)",
+            args.format.extension().replace("md", "markdown")
+        )));
+    }
     let views: Vec<ViewName> = match (args.view, &args.out) {
+        _ if args.format.is_document() => ViewName::ALL.to_vec(),
         (Some(v), _) => vec![v],
         (None, Some(_)) => ViewName::ALL.to_vec(),
         (None, None) => vec![ViewName::Shifts],
     };
     let opts = adherence::Options { shift_gap, interval, from, to, default_zone: zone, match_on: args.match_on, views: views.clone() };
-    let mut report = adherence::compute(&activity, &sched.rows, &rules, &opts)?;
+    let engine = Engine::new(&activity, &sched.rows, &rules, &opts)?;
+    let mut report = engine.report()?;
     if !sched.rejected.is_empty() {
         report.warnings.push(format!(
             "{} schedule row{} skipped (--skip-invalid); see the warnings above",
@@ -121,9 +138,23 @@ pub fn run(args: Args) -> Result<u8> {
         ));
     }
     common::print_warnings(&report.warnings);
-    let written = common::write_views(&report, &views, args.view, args.format, args.out.as_deref())?;
+    let targets = Targets::new(&rules, args.fail_under);
+    let mut doc = Document::new(&rules, targets.clone());
+    doc.interval = interval;
+    if args.format == Format::Html {
+        doc.explanations = Some(explain::explain_selected(&engine));
+    }
+    let written = if args.format.is_document() {
+        common::write_document(&report, &doc, args.format, args.out.as_deref())?
+    } else {
+        common::write_views(&report, &views, args.view, args.format, args.out.as_deref())?
+    };
     for p in &written {
         eprintln!("wrote {}", p.display());
+    }
+    if let Some(path) = &args.summary_json {
+        write_atomic(path, &summary::summary_json(&report, &doc)?)?;
+        eprintln!("wrote {}", path.display());
     }
     let o = &report.overall;
     let pct = |p: Option<f64>| p.map_or("n/a".to_string(), |p| format!("{p:.1}%"));
@@ -143,33 +174,14 @@ pub fn run(args: Args) -> Result<u8> {
         o.no_show_count,
         if o.no_show_count == 1 { "" } else { "s" },
     );
-    if let Some(target) = args.fail_under {
-        match o.adjusted_adherence_pct {
-            Some(p) if p < target => {
-                eprintln!("adhere: FAILED: overall adjusted adherence {p:.2}% is below the target {target}% (--fail-under)");
-                return Ok(3);
-            }
-            None => eprintln!("warning: --fail-under {target}: no adherence figure (no scheduled time with a known state); not failing"),
-            _ => {}
-        }
+    let checks = targets.check(&report);
+    for c in checks.iter().filter(|c| c.passed.is_none()) {
+        eprintln!("warning: {}; not failing", c.describe());
+    }
+    let failed: Vec<String> = checks.iter().filter(|c| c.failed()).map(|c| c.describe()).collect();
+    if !failed.is_empty() {
+        eprintln!("adhere: FAILED: {}", failed.join("; "));
+        return Ok(3);
     }
     Ok(0)
-}
-
-/// The activity, schedule and rules paths: as given, or the bundled sample data when
-/// neither activity nor schedule is given.
-fn inputs(args: &Args) -> Result<(Vec<PathBuf>, Vec<PathBuf>, Option<PathBuf>)> {
-    match (args.activity.is_empty(), args.schedule.is_empty()) {
-        (true, true) => {
-            let dir = common::sample_dir()?;
-            eprintln!("adhere: no --activity/--schedule given: using the bundled sample data in {}", dir.display());
-            let rules = args.rules.clone().or_else(|| Some(dir.join("rules.toml")).filter(|p| p.is_file()));
-            Ok((vec![dir.join("activity")], vec![dir.join("schedule.csv")], rules))
-        }
-        (false, false) => Ok((args.activity.clone(), args.schedule.clone(), args.rules.clone())),
-        (true, false) => Err(Error::usage("--schedule given without --activity: give both (or neither, to run on the bundled sample data)")),
-        (false, true) => Err(Error::usage(
-            "--activity given without --schedule: give both (or neither, to run on the sample data); for time in state without a schedule use `adhere states`",
-        )),
-    }
 }

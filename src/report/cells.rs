@@ -66,3 +66,18 @@ pub fn column_cells(c: &Column) -> Result<Vec<Cell>> {
 pub fn frame_cells(df: &DataFrame) -> Result<Vec<Vec<Cell>>> {
     df.columns().iter().map(column_cells).collect()
 }
+
+/// A number for serde output written the way the views write it: integers without `.0`
+/// (`300`, not `300.0`), other values in their shortest exact form.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num(pub f64);
+
+impl serde::Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if self.0.is_finite() && self.0.fract() == 0.0 && self.0.abs() < 1e15 {
+            s.serialize_i64(self.0 as i64)
+        } else {
+            s.serialize_f64(self.0)
+        }
+    }
+}

@@ -3,9 +3,15 @@
 //! compute anything.
 
 pub mod cells;
+pub mod columns;
 pub mod csv;
+pub mod digest;
+pub mod explain;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod parquet;
+pub mod summary;
 pub mod table;
 
 use std::io::Write;
@@ -13,8 +19,12 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::DataFrame;
 
+use crate::adherence::explain::Explanations;
+use crate::adherence::targets::Targets;
 use crate::adherence::{Report, ViewName};
 use crate::error::{Error, Result};
+use crate::rules::Rules;
+use crate::time::Ms;
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -49,6 +59,38 @@ impl Format {
     pub fn is_binary(self) -> bool {
         matches!(self, Format::Parquet)
     }
+    /// Markdown and HTML render the whole report as one document rather than one view.
+    pub fn is_document(self) -> bool {
+        matches!(self, Format::Markdown | Format::Html)
+    }
+}
+
+/// What the whole-report formats (Markdown, HTML) show beyond the views: the targets, a few
+/// rules, and (for the HTML timelines) every selected shift explained.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub targets: Targets,
+    /// Where the rules came from (`the built-in rules` or a path).
+    pub rules_source: String,
+    pub grace: Ms,
+    pub min_exception: Ms,
+    /// `--interval` (the heatmap's grid step).
+    pub interval: Ms,
+    /// Every selected shift, piece by piece (HTML timelines); `None` leaves them out.
+    pub explanations: Option<Explanations>,
+}
+
+impl Document {
+    pub fn new(rules: &Rules, targets: Targets) -> Document {
+        Document {
+            targets,
+            rules_source: rules.source.clone(),
+            grace: rules.grace,
+            min_exception: rules.min_exception,
+            interval: 30 * crate::time::MINUTE,
+            explanations: None,
+        }
+    }
 }
 
 /// What an exporter is asked to write: one view's frame, and the report it came from (for
@@ -72,11 +114,17 @@ pub fn exporter(format: Format) -> Result<Box<dyn Exporter>> {
         Format::Json => Box::new(json::Json { lines: false }),
         Format::Ndjson => Box::new(json::Json { lines: true }),
         Format::Parquet => Box::new(parquet::Parquet),
-        Format::Markdown | Format::Html => {
-            return Err(Error::usage(
-                format!("--format {format:?} is not available yet; use table, csv, json, ndjson or parquet").to_lowercase(),
-            ))
-        }
+        Format::Markdown => Box::new(markdown::Markdown { doc: None }),
+        Format::Html => Box::new(html::Html { doc: None }),
+    })
+}
+
+/// The exporter of a format, with what the whole-report formats show beyond the views.
+pub fn document_exporter<'a>(format: Format, doc: &'a Document) -> Result<Box<dyn Exporter + 'a>> {
+    Ok(match format {
+        Format::Markdown => Box::new(markdown::Markdown { doc: Some(doc) }),
+        Format::Html => Box::new(html::Html { doc: Some(doc) }),
+        other => exporter(other)?,
     })
 }
 
@@ -90,6 +138,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::io(&dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    // A temporary file is private (0600); what we publish is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(path, e))?;
+    }
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
