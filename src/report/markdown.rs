@@ -99,16 +99,18 @@ impl Exporter for Markdown<'_> {
         }
 
         if !d.teams.is_empty() {
+            let with_target = d.teams.iter().any(|t| t.target_pct.is_some());
             let _ = writeln!(w, "## Teams\n");
-            let _ = writeln!(
+            let _ = write!(
                 w,
-                "| team | agents | shifts | adherence | adjusted adherence | conformance | late | early logout | no-show | exceptions | target | |"
+                "| team | agents | shifts | adherence | adjusted adherence | conformance | late | early logout | no-show | exceptions |"
             );
-            let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            let _ = writeln!(w, "{}", if with_target { " target | |" } else { "" });
+            let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|{}", if with_target { "---:|---|" } else { "" });
             for t in &d.teams {
-                let _ = writeln!(
+                let _ = write!(
                     w,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     name(&t.name),
                     t.agents,
                     t.shifts,
@@ -119,9 +121,11 @@ impl Exporter for Markdown<'_> {
                     t.early_logout_count,
                     t.no_show_count,
                     t.exception_count,
-                    target(t.target_pct),
-                    status(t.passed())
                 );
+                if with_target {
+                    let _ = write!(w, " {} | {} |", target(t.target_pct), status(t.passed()));
+                }
+                let _ = writeln!(w);
             }
             let _ = writeln!(w);
         }

@@ -1,5 +1,16 @@
-//! Apache Parquet, with the frame's types: instants as timestamps (milliseconds, UTC), dates
-//! as dates, seconds and percentages as doubles, ids as 64-bit integers.
+//! Apache Parquet, typed for pandas, DuckDB and BI tools:
+//!
+//! | view values | Parquet type |
+//! |---|---|
+//! | instants (`shift_start`, `start`, `first_login`, …) | `TIMESTAMP(MILLIS, isAdjustedToUTC = true)`: timestamp with time zone UTC |
+//! | dates (`shift_date`, `date`) | `DATE` |
+//! | seconds and percentages | `DOUBLE` (seconds as a number, not an interval type, as in every other format) |
+//! | counts and `agent_id` | `INT64` (signed: some BI tools cannot read unsigned integers) |
+//! | text | `STRING` (UTF-8) |
+//! | flags (`is_late`, `no_show`, …) | `BOOLEAN` |
+//!
+//! Nulls stay nulls; values are those of the JSON view (the tests read every view back and
+//! compare). Zstandard compression.
 
 use polars::prelude::*;
 
@@ -8,9 +19,25 @@ use crate::error::Result;
 
 pub struct Parquet;
 
+/// The frame as written: unsigned integers widened to signed 64-bit, instants in
+/// milliseconds with the UTC zone, everything else as is.
+pub fn parquet_frame(df: &DataFrame) -> Result<DataFrame> {
+    let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            dt if dt.is_unsigned_integer() => c.cast(&DataType::Int64),
+            DataType::Datetime(_, _) => c.cast(&utc),
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    Ok(DataFrame::new(df.height(), columns)?)
+}
+
 impl Exporter for Parquet {
     fn serialize(&self, out: &Output) -> Result<Vec<u8>> {
-        let mut df = out.frame.clone();
+        let mut df = parquet_frame(out.frame)?;
         let mut buf = Vec::new();
         ParquetWriter::new(&mut buf).with_compression(ParquetCompression::Zstd(None)).finish(&mut df)?;
         Ok(buf)

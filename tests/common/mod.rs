@@ -2,6 +2,8 @@
 //! engine on them, and read the views back as JSON values.
 #![allow(dead_code)]
 
+pub mod scenario;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
