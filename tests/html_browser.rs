@@ -94,7 +94,9 @@ fn dom(file: &Path, fragment: &str) -> String {
 /// (width, height, distinct colours, share of pixels that are not near-white).
 fn screenshot(file: &Path, width: u32, height: u32, dir: &Path) -> (u32, u32, usize, f64) {
     let png = dir.join(format!("shot-{width}.png"));
-    browse(&[format!("--screenshot={}", png.display()), format!("--window-size={width},{height}"), url(file, "#agent=E1")]);
+    // No fragment: with one the page scrolls to the timelines on load, and headless
+    // screenshots of a page scrolled during load come out partly unpainted.
+    browse(&[format!("--screenshot={}", png.display()), format!("--window-size={width},{height}"), url(file, "")]);
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];

@@ -170,6 +170,25 @@ fn documents_are_whole_reports_written_once() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
 }
 
+/// The page script's decoder of timeline lanes: base-32 numbers, digits from MORE then a
+/// final digit from LAST.
+fn dec(s: &str) -> Vec<i64> {
+    const LAST: &str = "0123456789abcdefghijklmnopqrstuv";
+    const MORE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ@^_~|.";
+    let mut out = Vec::new();
+    let mut v = 0;
+    for c in s.chars() {
+        match MORE.find(c) {
+            Some(d) => v = v * 32 + d as i64,
+            None => {
+                out.push(v * 32 + LAST.find(c).expect("a digit") as i64);
+                v = 0;
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn html_is_self_contained_and_carries_the_figures() {
     let sc = small(Some(TARGET_RULES));
@@ -190,13 +209,15 @@ fn html_is_self_contained_and_carries_the_figures() {
     // Each shift's lanes add up: the scheduled and verdict lanes span the shift, the actual
     // lane the window.
     for (s, row) in data["shifts"].as_array().unwrap().iter().zip(&shifts) {
-        let sum = |v: &Value| v.as_array().unwrap().chunks(2).map(|c| c[0].as_i64().unwrap()).sum::<i64>();
+        let sum = |v: &Value| dec(v.as_str().unwrap()).chunks(2).map(|c| c[0]).sum::<i64>();
         let (ss, se) = (s[4].as_i64().unwrap(), s[5].as_i64().unwrap());
         assert_eq!(sum(&s[7]), se - ss);
         assert_eq!(sum(&s[9]), se - ss);
         assert_eq!(s[12].as_i64().unwrap() + sum(&s[8]), s[3].as_i64().unwrap());
         let adh = row["adherence_pct"].as_f64().map(|p| (p * 10.0).round() / 10.0);
         assert_eq!(s[11][0].as_f64(), adh);
+        // One exception mark per exception of the shift.
+        assert_eq!(dec(s[10].as_str().unwrap()).len() as u64 / 2, row["exception_count"].as_u64().unwrap());
     }
     // Agents, overall figures and targets are in the page.
     for a in ["E1", "E2", "E3", "E4"] {

@@ -275,7 +275,7 @@ fn agents(h: &mut String, d: &Digest) {
         if d.agents.len() == 1 { "" } else { "s" }
     );
     h.push_str(
-        "<div class=\"scroll\"><table id=\"agents-table\" class=\"sortable\"><thead><tr><th>agent</th><th>team</th><th class=\"num\">shifts</th>\
+        "<div class=\"scroll tall\"><table id=\"agents-table\" class=\"sortable\"><thead><tr><th>agent</th><th>team</th><th class=\"num\">shifts</th>\
          <th class=\"num\">adherence</th><th class=\"num\">adjusted</th><th class=\"num\">conformance</th>",
     );
     if with_target {
@@ -558,11 +558,12 @@ fn push_opt(out: &mut String, v: Option<f64>) {
 /// `{"states":[token…], "sbase":[base state…], "acts":[name…], "kinds":["p"|"c"|"o"…],
 ///   "agents":[[key, team, adjusted %]…], "first": agent to show first,
 ///   "shifts":[[agent, date, w0, span, ss, se, offsets, sched, actual, verdicts, exceptions, m]…]}`
-/// Times are whole seconds: `w0` is the window start (epoch seconds), every other time is
-/// relative to it; lanes are flat `[duration, code, …]` lists (`sched` and `verdicts` start at
-/// `ss`, `actual` at 0); `offsets` is `[utc offset minutes, (relative time, new offset)…]`; `m`
-/// is `[adherence, adjusted, conformance, late s, early s, is_late, is_early, no_show,
-/// exceptions]`, and the last item is where the actual lane starts.
+/// Times are whole seconds: `w0` is the start of the drawn range (epoch seconds), every other
+/// time is relative to it; lanes are strings of compact numbers ([`push_varint`]): `sched`,
+/// `actual` and `verdicts` are (duration, code + 1) pairs — `sched` and `verdicts` from `ss`,
+/// `actual` from the last item —, `exceptions` (start, duration) pairs; `offsets` is
+/// `[utc offset minutes, (relative time, new offset)…]`; `m` is `[adherence, adjusted,
+/// conformance, late s, early s, is_late, is_early, no_show, exceptions]`.
 fn timeline_data(ex: &Explanations, d: &Digest) -> String {
     let l = &ex.labels;
     let mut o = String::with_capacity(256 * ex.shifts.len() + 4096);
@@ -694,16 +695,12 @@ fn timeline_data(ex: &Explanations, d: &Digest) -> String {
             }
         }
         write_lane(&mut o, &lane, rel);
-        o.push_str(",[");
-        let mut firstx = true;
+        o.push_str(",\"");
         for r in sx.runs.iter().filter(|r| r.exception) {
-            if !firstx {
-                o.push(',');
-            }
-            firstx = false;
-            let _ = write!(o, "{},{}", rel(r.start), rel(r.end) - rel(r.start));
+            push_varint(&mut o, rel(r.start));
+            push_varint(&mut o, rel(r.end) - rel(r.start));
         }
-        o.push_str("],[");
+        o.push_str("\",[");
         let f = &sx.figures;
         push_opt(&mut o, f.adherence_pct());
         o.push(',');
@@ -730,14 +727,74 @@ fn timeline_data(ex: &Explanations, d: &Digest) -> String {
     o.replace('<', "\\u003c")
 }
 
-/// Writes a lane as `[duration, code, …]` in whole seconds from its first start.
-fn write_lane(o: &mut String, lane: &[(Ms, Ms, i64)], rel: impl Fn(Ms) -> Ms) {
-    o.push('[');
-    for (i, (s, e, c)) in lane.iter().enumerate() {
-        if i > 0 {
-            o.push(',');
+/// Digits of the compact number encoding: a number is written in base 32, most significant
+/// digit first, every digit but the last from `MORE`, the last from `LAST`; so `7` is `"7"`,
+/// `40` is `"B8"`. The script's `dec` reads it back. It halves the size of the timelines.
+const LAST: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
+const MORE: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ@^_~|.";
+
+/// Writes a non-negative number (negative ones are written as 0).
+fn push_varint(o: &mut String, v: i64) {
+    let mut v = v.max(0) as u64;
+    let mut digits = [0u8; 13];
+    let mut n = 0;
+    loop {
+        digits[n] = (v % 32) as u8;
+        n += 1;
+        v /= 32;
+        if v == 0 {
+            break;
         }
-        let _ = write!(o, "{},{c}", rel(*e) - rel(*s));
     }
-    o.push(']');
+    for i in (1..n).rev() {
+        o.push(MORE[digits[i] as usize] as char);
+    }
+    o.push(LAST[digits[0] as usize] as char);
+}
+
+/// Writes a lane as a string of (duration, code + 1) pairs in whole seconds from its first
+/// start (code −1, nothing scheduled, is written as 0).
+fn write_lane(o: &mut String, lane: &[(Ms, Ms, i64)], rel: impl Fn(Ms) -> Ms) {
+    o.push('"');
+    for (s, e, c) in lane {
+        push_varint(o, rel(*e) - rel(*s));
+        push_varint(o, c + 1);
+    }
+    o.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The script's decoder, in Rust.
+    fn dec(s: &str) -> Vec<i64> {
+        let mut out = Vec::new();
+        let mut v = 0i64;
+        for c in s.bytes() {
+            if let Some(d) = MORE.iter().position(|&x| x == c) {
+                v = v * 32 + d as i64;
+            } else {
+                let d = LAST.iter().position(|&x| x == c).expect("digit");
+                out.push(v * 32 + d as i64);
+                v = 0;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn compact_numbers_read_back() {
+        let values = [0, 1, 7, 31, 32, 40, 1023, 1024, 3599, 86_400, 1 << 40];
+        let mut s = String::new();
+        for v in values {
+            push_varint(&mut s, v);
+        }
+        assert_eq!(dec(&s), values);
+        let mut s = String::new();
+        push_varint(&mut s, 40);
+        assert_eq!(s, "B8");
+        // Nothing a script element or a JSON string would choke on.
+        assert!(!LAST.iter().chain(MORE.iter()).any(|c| b"<>&\\\"'".contains(c)));
+    }
 }

@@ -86,6 +86,18 @@
     dateSel.appendChild(o);
   });
 
+  // Lanes are strings of base-32 numbers: digits from MORE, then a final digit from LAST
+  // (see html.rs, push_varint).
+  var LAST = '0123456789abcdefghijklmnopqrstuv', MORE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ@^_~|.';
+  function dec(str) {
+    var out = [], v = 0;
+    for (var i = 0; i < str.length; i++) {
+      var c = str.charAt(i), d = MORE.indexOf(c);
+      if (d >= 0) v = v * 32 + d;
+      else { out.push(v * 32 + LAST.indexOf(c)); v = 0; }
+    }
+    return out;
+  }
   function pad(n) { return (n < 10 ? '0' : '') + n; }
   function offsetAt(s, rel) {
     var off = s[6][0];
@@ -133,10 +145,10 @@
       out.push('<text x="0" y="57" font-size="11" fill="#616e7c">Actual</text>');
       out.push('<text x="0" y="76" font-size="11" fill="#616e7c">Adherence</text>');
     }
-    var pos, k, d, c;
-    // Scheduled activities (from shift start).
-    for (pos = s[4], k = 0; k < s[7].length; k += 2) {
-      d = s[7][k]; c = s[7][k + 1];
+    var pos, k, d, c, lane;
+    // Scheduled activities (from shift start); code 0 is "nothing scheduled".
+    for (lane = dec(s[7]), pos = s[4], k = 0; k < lane.length; k += 2) {
+      d = lane[k]; c = lane[k + 1] - 1;
       if (c >= 0) {
         var w = X(pos + d) - X(pos), name = D.acts[c];
         rect(out, X(pos), 18, w, 22, KIND[D.kinds[c]], clock(s, pos) + '–' + clock(s, pos + d) + ' scheduled ' + name + ' (' + dur(d) + ')');
@@ -145,8 +157,8 @@
       pos += d;
     }
     // Actual states (across the conformance window).
-    for (pos = s[12], k = 0; k < s[8].length; k += 2) {
-      d = s[8][k]; c = s[8][k + 1];
+    for (lane = dec(s[8]), pos = s[12], k = 0; k < lane.length; k += 2) {
+      d = lane[k]; c = lane[k + 1] - 1;
       var base = D.sbase[c];
       rect(out, X(pos), 44, X(pos + d) - X(pos), 22, STATE[base] || '#dee2e6',
         clock(s, pos) + '–' + clock(s, pos + d) + ' ' + D.states[c] + ' (' + dur(d) + ')',
@@ -154,8 +166,8 @@
       pos += d;
     }
     // Verdicts (from shift start).
-    for (pos = s[4], k = 0; k < s[9].length; k += 2) {
-      d = s[9][k]; c = s[9][k + 1];
+    for (lane = dec(s[9]), pos = s[4], k = 0; k < lane.length; k += 2) {
+      d = lane[k]; c = lane[k + 1] - 1;
       if (VERDICT[c]) rect(out, X(pos), 70, X(pos + d) - X(pos), 7, VERDICT[c], clock(s, pos) + '–' + clock(s, pos + d) + ' ' + VERDICT_NAME[c] + ' (' + dur(d) + ')');
       pos += d;
     }
@@ -164,11 +176,11 @@
       out.push('<line x1="' + X(r).toFixed(1) + '" x2="' + X(r).toFixed(1) + '" y1="14" y2="80" stroke="#495057" stroke-dasharray="3 2"/>');
     });
     // Exceptions: outlined across both lanes, with a bar underneath.
-    for (k = 0; k < s[10].length; k += 2) {
-      var xs = X(s[10][k]), xe = X(s[10][k] + s[10][k + 1]);
+    for (lane = dec(s[10]), k = 0; k < lane.length; k += 2) {
+      var xs = X(lane[k]), xe = X(lane[k] + lane[k + 1]);
       out.push('<rect class="exception" x="' + xs.toFixed(1) + '" y="15.5" width="' + Math.max(xe - xs, 1.5).toFixed(1) +
         '" height="63" fill="#e03131" fill-opacity="0.08" stroke="#e03131" stroke-width="1.5"><title>exception ' +
-        clock(s, s[10][k]) + '–' + clock(s, s[10][k] + s[10][k + 1]) + ' (' + dur(s[10][k + 1]) + ')</title></rect>');
+        clock(s, lane[k]) + '–' + clock(s, lane[k] + lane[k + 1]) + ' (' + dur(lane[k + 1]) + ')</title></rect>');
       out.push('<rect x="' + xs.toFixed(1) + '" y="81" width="' + Math.max(xe - xs, 1.5).toFixed(1) + '" height="5" fill="#e03131"/>');
     }
     out.push('</svg>');
@@ -256,6 +268,8 @@
     timer = setTimeout(function () { if (Math.abs(box.clientWidth - lastWidth) > 8) render(); }, 150);
   });
   var start = fromHash();
-  if (start) choose(start[0], start[1]);
-  else choose(D.first === null ? null : D.agents[D.first][0], null);
+  if (start) {
+    choose(start[0], start[1]);
+    document.getElementById('timelines').scrollIntoView();
+  } else choose(D.first === null ? null : D.agents[D.first][0], null);
 })();
