@@ -145,6 +145,7 @@ fn read_time(v: &FlexTime) -> Option<Ms> {
         FlexTime::Number(ms) => Some(*ms),
         FlexTime::Text(s) => time::parse_rfc3339(s.trim()).or_else(|| parse_int_text(s)),
     }
+    .filter(|&ms| time::in_range(ms))
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -276,10 +277,12 @@ fn bound(l: &FlexTime, text: &FlexTime) -> Option<Ms> {
         FlexTime::Text(s) => parse_int_text(s),
         FlexTime::None => None,
     };
-    from_l.or_else(|| match text {
-        FlexTime::Text(s) => time::parse_rfc3339(s.trim()),
-        _ => None,
-    })
+    from_l
+        .or_else(|| match text {
+            FlexTime::Text(s) => time::parse_rfc3339(s.trim()),
+            _ => None,
+        })
+        .filter(|&ms| time::in_range(ms))
 }
 
 /// What one activity file held.
@@ -433,7 +436,8 @@ mod tests {
         {"agentId":"3401122017","time":"2024-03-04T08:03:47.918Z","sessionId":"51877340","sequenceNumber":2,"statusType":"1","statusSubType":4,"statusReasonText":"Lunch"},
         {"agentId":null,"time":"2024-03-04T08:03:47.918Z"},
         {"agentId":1,"time":"yesterday"},
-        {"agentId":2,"time":1709539212403.9}
+        {"agentId":2,"time":1709539212403.9},
+        {"agentId":3,"time":1709539212403000}
       ]}"#;
 
     #[test]
@@ -441,7 +445,8 @@ mod tests {
         let c = read_activity_bytes(Path::new("p.json"), V2.as_bytes()).unwrap();
         assert_eq!(c.timeframes, vec![(1_709_510_400_000, 1_709_596_800_000)]);
         assert_eq!(c.records.len(), 3);
-        assert_eq!(c.dropped_missing, 2);
+        // no agentId; "yesterday"; a time in microseconds (year 56000) is not a time.
+        assert_eq!(c.dropped_missing, 3);
         assert_eq!(c.records.agent_id, vec![3_401_122_017, 3_401_122_017, 2]);
         assert_eq!(c.records.session_id[1], Some(51_877_340));
         assert_eq!(c.records.status_type[1], Some(1));
