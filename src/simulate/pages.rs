@@ -335,3 +335,60 @@ fn render_junk(out: &mut String, junk: Junk, a: &Agent, time: Ms) {
         ",\"sessionId\":0,\"sequenceNumber\":0,\"statusType\":{ty},\"statusSubType\":{sub},\"statusReasonId\":-1,\"statusReasonText\":null,\"prevStatusChangeTime\":null}}"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::agents;
+    use super::*;
+
+    fn rec(agent: u32, time: Ms, seq: i32) -> Rec {
+        Rec { time, prev: NO_TIME, session: 7, agent, seq, status_type: 1, sub: 2, reason: 0 }
+    }
+
+    #[test]
+    fn a_full_last_page_is_followed_by_an_empty_one_and_links_follow_the_api() {
+        let dir = tempfile::tempdir().unwrap();
+        let agents = agents::build(1, 2, 19786, 2);
+        // Day index 1 (odd): no junk record. Page size 1: no repeats possible. Three records
+        // fill three pages, so a fourth, empty page ends the day.
+        let set = PageSet { seed: 1, agents: &agents, active: &[0, 1], page_size: 1, dir: dir.path() };
+        let day = 19787;
+        let recs = vec![rec(0, day * DAY + 1_000, 2), rec(1, day * DAY + 2_000, 2), rec(0, day * DAY + 3_000, 3)];
+        let c = write_day(&set, day, 1, recs).unwrap();
+        assert_eq!((c.pages, c.records, c.state_changes, c.duplicates), (4, 3, 3, 0));
+        let page = |n: u32| -> serde_json::Value {
+            serde_json::from_slice(&std::fs::read(dir.path().join(format!("2024-03-05-p000{n}.json"))).unwrap()).unwrap()
+        };
+        let last = page(4);
+        assert_eq!(last["stateChanges"].as_array().unwrap().len(), 0);
+        let rels = |p: &serde_json::Value| -> Vec<String> {
+            p["_metadata"]["references"].as_array().unwrap().iter().map(|r| r["rel"].as_str().unwrap().to_string()).collect()
+        };
+        assert_eq!(rels(&page(1)), ["self", "first", "next", "last"]);
+        assert_eq!(rels(&page(2)), ["self", "first", "next", "previous", "last"]);
+        assert_eq!(rels(&last), ["self", "first", "previous", "last"]);
+        let href = page(2)["_metadata"]["references"][0]["href"].as_str().unwrap().to_string();
+        assert!(href.ends_with("from=2024-03-05T00:00:00Z&to=2024-03-06T00:00:00Z&offset=1&limit=1&source=adhere-simulate"), "{href}");
+        assert!(c.bytes > 0);
+    }
+
+    #[test]
+    fn repeats_and_junk_are_counted_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let agents = agents::build(1, 3, 19786, 2);
+        let set = PageSet { seed: 5, agents: &agents, active: &[0, 1, 2], page_size: 10, dir: dir.path() };
+        let day = 19786;
+        let recs: Vec<Rec> = (0..200).map(|i| rec(i % 3, day * DAY + i as Ms * 60_000, 2 + i as i32 / 3)).collect();
+        // Day index 0: one junk record (no agentId, the first kind in turn).
+        let c = write_day(&set, day, 0, recs).unwrap();
+        assert_eq!(c.junk_missing_agent + c.junk_unknown_type, 1);
+        assert!(c.duplicates > 0);
+        assert_eq!(c.records, 200 + c.duplicates + 1);
+        let mut written = 0;
+        for e in std::fs::read_dir(dir.path()).unwrap() {
+            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap();
+            written += v["stateChanges"].as_array().unwrap().len() as u64;
+        }
+        assert_eq!(written, c.records);
+    }
+}
