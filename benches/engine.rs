@@ -22,24 +22,14 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 const DAYS: u32 = 31;
 
 fn sizes() -> Vec<u32> {
-    std::env::var("ADHERE_BENCH_AGENTS")
-        .unwrap_or_else(|_| "100,1000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect()
+    std::env::var("ADHERE_BENCH_AGENTS").unwrap_or_else(|_| "100,1000".into()).split(',').filter_map(|s| s.trim().parse().ok()).collect()
 }
 
 /// Simulated data for `agents` × 31 days, generated on first use.
 pub fn data(agents: u32) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-data/{agents}x{DAYS}"));
     if !dir.join("schedule.csv").is_file() {
-        let cfg = SimConfig {
-            agents,
-            days: DAYS,
-            seed: 1,
-            force: true,
-            ..Default::default()
-        };
+        let cfg = SimConfig { agents, days: DAYS, seed: 1, force: true, ..Default::default() };
         simulate(&cfg, &dir).expect("simulate");
     }
     dir
@@ -97,14 +87,7 @@ fn stages(c: &mut Criterion) {
             let mut g = group(c, &format!("write_json_{}", view.name()), agents);
             g.bench_function(BenchmarkId::from_parameter(agents), |b| {
                 b.iter(|| {
-                    exporter(Format::Json)
-                        .unwrap()
-                        .serialize(&Output {
-                            view,
-                            frame: report.view(view),
-                            report: Some(&report),
-                        })
-                        .unwrap()
+                    exporter(Format::Json).unwrap().serialize(&Output { view, frame: report.view(view), report: Some(&report) }).unwrap()
                 })
             });
             g.finish();
@@ -119,11 +102,7 @@ fn stages(c: &mut Criterion) {
                 for view in ViewName::ALL {
                     let bytes = exporter(Format::Json)
                         .unwrap()
-                        .serialize(&Output {
-                            view,
-                            frame: report.view(view),
-                            report: Some(&report),
-                        })
+                        .serialize(&Output { view, frame: report.view(view), report: Some(&report) })
                         .unwrap();
                     write_atomic(&out.path().join(format!("{}.json", view.name())), &bytes).unwrap();
                 }

@@ -448,10 +448,10 @@ mod tests {
         // no agentId; "yesterday"; a time in microseconds (year 56000) is not a time.
         assert_eq!(c.dropped_missing, 3);
         assert_eq!(c.records.agent_id, vec![3_401_122_017, 3_401_122_017, 2]);
-        assert_eq!(c.records.session_id[1], Some(51_877_340));
-        assert_eq!(c.records.status_type[1], Some(1));
+        assert_eq!(c.records.session_id(1), Some(51_877_340));
+        assert_eq!(c.records.status_type(1), Some(1));
         assert_eq!(c.records.time[2], 1_709_539_212_403);
-        assert_eq!(c.records.status_reason_text[0], None);
+        assert_eq!(c.records.status_reason_text(0), None);
     }
 
     #[test]
@@ -461,8 +461,8 @@ mod tests {
              "statusChangeHistory":[{"time":"2024-03-04T07:58:30.001Z","statusType":3,"statusSubType":0}]}]}"#;
         let c = read_activity_bytes(Path::new("v1.json"), v1.as_bytes()).unwrap();
         assert_eq!(c.records.agent_id, vec![7]);
-        assert_eq!(c.records.agent_group_id, vec![Some(-1)]);
-        let e = c.records.employee_id[0].unwrap();
+        assert_eq!(c.records.agent_group_id(0), Some(-1));
+        let e = c.records.employee_id(0).unwrap();
         assert_eq!(c.records.strings.get(e), "E7");
     }
 
