@@ -83,15 +83,7 @@ fn today() -> i64 {
 }
 
 fn request(from: i64, to: i64, page_size: u32) -> FetchRequest {
-    FetchRequest {
-        from,
-        to,
-        filter: None,
-        page_size,
-        source: "adhere".to_string(),
-        refresh: false,
-        max_pages: 1000,
-    }
+    FetchRequest { from, to, filter: None, page_size, source: "adhere".to_string(), refresh: false, max_pages: 1000 }
 }
 
 fn run(h: &mut Harness, dir: &Path, req: &FetchRequest) -> adhere::Result<FetchSummary> {
@@ -184,11 +176,10 @@ fn oauth1_pages_through_unsorted_records_into_the_store() {
     assert_eq!(files.len(), 3);
     assert_eq!(files[0], format!("{}.parquet", adhere::time::fmt_day(from / DAY)));
     let m = store::read_manifest(dir.path()).unwrap();
-    assert_eq!(m.windows.iter().map(|w| (w.start, w.end, w.records)).collect::<Vec<_>>(), vec![
-        (from, from + DAY, 43),
-        (from + DAY, from + 2 * DAY, 43),
-        (from + 2 * DAY, to, 43)
-    ]);
+    assert_eq!(
+        m.windows.iter().map(|w| (w.start, w.end, w.records)).collect::<Vec<_>>(),
+        vec![(from, from + DAY, 43), (from + DAY, from + 2 * DAY, 43), (from + 2 * DAY, to, 43)]
+    );
     assert!(m.windows.iter().all(|w| w.is_final()));
 }
 
@@ -214,10 +205,13 @@ fn domain_lookup_happens_once_per_run_and_an_http_domain_api_keeps_hosts_on_http
     run(&mut h, dir.path(), &request(from, to, 1000)).unwrap();
     let log = mock.log();
     let lookups: Vec<&str> = log.iter().filter(|l| l.path.ends_with("baseURI.json")).map(|l| l.path.as_str()).collect();
-    assert_eq!(lookups, [
-        format!("/api/account/{ACCOUNT}/service/agentActivityDomain/baseURI.json"),
-        format!("/api/account/{ACCOUNT}/service/sentinel/baseURI.json")
-    ]);
+    assert_eq!(
+        lookups,
+        [
+            format!("/api/account/{ACCOUNT}/service/agentActivityDomain/baseURI.json"),
+            format!("/api/account/{ACCOUNT}/service/sentinel/baseURI.json")
+        ]
+    );
     assert!(log.iter().filter(|l| l.path.ends_with("baseURI.json")).all(|l| l.auth_scheme.is_empty()));
     // The mock names itself (127.0.0.1:port) as both hosts; plain http because the Domain
     // API was http. One token for the whole run, sent as a bearer.
@@ -393,7 +387,10 @@ fn a_400_shows_its_causes_and_is_not_retried() {
     let (data, from, _) = three_days();
     let mock = Mock::start(Config {
         records: data,
-        faults: vec![Fault::status(400, json!({"causes": ["offset: must be greater than or equal to 0", "from: bad"], "message": "Bad Request"}))],
+        faults: vec![Fault::status(
+            400,
+            json!({"causes": ["offset: must be greater than or equal to 0", "from: bad"], "message": "Bad Request"}),
+        )],
         ..Config::default()
     });
     let dir = tempfile::tempdir().unwrap();
@@ -528,9 +525,7 @@ fn provisional_windows_are_fetched_again_next_run() {
     let now = now_ms();
     let from = now - 2 * 3_600_000;
     let t = |ms: i64| adhere::time::fmt_instant(ms);
-    let rec = |at: i64, seq: i64| {
-        json!({"agentId": 1, "time": t(at), "sequenceNumber": seq, "statusType": 1, "statusSubType": 2, "sessionId": 5})
-    };
+    let rec = |at: i64, seq: i64| json!({"agentId": 1, "time": t(at), "sequenceNumber": seq, "statusType": 1, "statusSubType": 2, "sessionId": 5});
     let data = vec![rec(now - 90 * 60_000, 2), rec(now - 30 * 60_000, 3)];
     let mock = Mock::start(Config { records: data, ..Config::default() });
     let dir = tempfile::tempdir().unwrap();

@@ -133,9 +133,7 @@ fn parse_bound(flag: &str, written: &str, is_end: bool) -> Result<Ms> {
         return Ok((time::day_number(d) + i64::from(is_end)) * DAY);
     }
     let hint = if time::parse_local(s).is_some() { " (add Z or an offset such as +01:00)" } else { "" };
-    Err(Error::usage(format!(
-        "{flag} {written:?}: not an RFC 3339 instant (2024-03-04T08:00:00Z) or a date (2024-03-04){hint}"
-    )))
+    Err(Error::usage(format!("{flag} {written:?}: not an RFC 3339 instant (2024-03-04T08:00:00Z) or a date (2024-03-04){hint}")))
 }
 
 /// The oldest start the API serves: 6 calendar months before `now`.
@@ -162,10 +160,7 @@ pub fn plan(args: &Args, now: Ms) -> Result<Plan> {
         )));
     }
     if from >= now {
-        return Err(Error::usage(format!(
-            "--from {} is in the future: there is nothing to fetch yet",
-            time::fmt_instant(from)
-        )));
+        return Err(Error::usage(format!("--from {} is in the future: there is nothing to fetch yet", time::fmt_instant(from))));
     }
     let oldest = oldest_start(now);
     if from < oldest {
@@ -177,10 +172,7 @@ pub fn plan(args: &Args, now: Ms) -> Result<Plan> {
     }
     let source_len = args.source.chars().count();
     if source_len == 0 || source_len > 20 || args.source.chars().any(char::is_control) {
-        return Err(Error::usage(format!(
-            "--source {:?}: give 1 to 20 printable characters naming this tool (e.g. adhere)",
-            args.source
-        )));
+        return Err(Error::usage(format!("--source {:?}: give 1 to 20 printable characters naming this tool (e.g. adhere)", args.source)));
     }
     if args.account.trim().is_empty() {
         return Err(Error::usage("--account is empty"));
@@ -193,24 +185,15 @@ pub fn plan(args: &Args, now: Ms) -> Result<Plan> {
         _ => None,
     };
     if !(args.retry_scale.is_finite() && args.retry_scale >= 0.0) {
-        return Err(Error::usage(format!(
-            "--retry-scale {}: give a factor of 0 or more (1 = the documented waits)",
-            args.retry_scale
-        )));
+        return Err(Error::usage(format!("--retry-scale {}: give a factor of 0 or more (1 = the documented waits)", args.retry_scale)));
     }
-    Ok(Plan {
-        from,
-        to: to.min(now),
-        filter,
-    })
+    Ok(Plan { from, to: to.min(now), filter })
 }
 
 fn parse_timeout(flag: &str, written: &str) -> Result<Duration> {
     match time::parse_duration(written) {
         Some(ms) if ms > 0 => Ok(Duration::from_millis(ms as u64)),
-        _ => Err(Error::usage(format!(
-            "{flag} {written:?}: give a positive duration such as 500ms, 30s or 2m"
-        ))),
+        _ => Err(Error::usage(format!("{flag} {written:?}: give a positive duration such as 500ms, 30s or 2m"))),
     }
 }
 
@@ -236,14 +219,7 @@ impl Ui {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Ui {
-            bar,
-            verbose,
-            day: String::new(),
-            pages: 0,
-            records: 0,
-            retries: 0,
-        }
+        Ui { bar, verbose, day: String::new(), pages: 0, records: 0, retries: 0 }
     }
 
     fn line(&self, s: &str) {
@@ -271,13 +247,7 @@ impl Ui {
                     self.line(&format!("{service}: {url}"));
                 }
             }
-            Event::Request {
-                method,
-                target,
-                status,
-                latency,
-                error,
-            } => {
+            Event::Request { method, target, status, latency, error } => {
                 if self.verbose {
                     let ms = latency.as_millis();
                     match (status, error) {
@@ -298,9 +268,7 @@ impl Ui {
                 }
             }
             Event::PageSize { from, to } => {
-                self.line(&format!(
-                    "the API allows at most {to} records per page (asked for {from}); using --page-size {to}"
-                ));
+                self.line(&format!("the API allows at most {to} records per page (asked for {from}); using --page-size {to}"));
             }
             Event::WindowStart { index, total, start, .. } => {
                 self.day = time::fmt_day(start.div_euclid(DAY));
@@ -315,11 +283,7 @@ impl Ui {
                 self.records += *records as u64;
                 self.refresh();
             }
-            Event::WindowDone {
-                index,
-                records,
-                provisional,
-            } => {
+            Event::WindowDone { index, records, provisional } => {
                 if let Some(b) = &self.bar {
                     b.set_position(*index as u64 + 1);
                 }
@@ -345,10 +309,7 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 fn summary_text(s: &FetchSummary, plan: &Plan, out: &std::path::Path) -> String {
     let range = format!("{} to {}", time::fmt_instant(plan.from), time::fmt_instant(plan.to));
     if s.windows_fetched == 0 {
-        return format!(
-            "nothing to fetch: {range} is already complete in {} (use --refresh to fetch it again)",
-            out.display()
-        );
+        return format!("nothing to fetch: {range} is already complete in {} (use --refresh to fetch it again)", out.display());
     }
     let mut t = format!(
         "fetched {} ({}, {}) for {range} into {}",
@@ -358,10 +319,7 @@ fn summary_text(s: &FetchSummary, plan: &Plan, out: &std::path::Path) -> String 
         out.display()
     );
     if s.windows_skipped > 0 {
-        t.push_str(&format!(
-            "; {} of {} days were already complete",
-            s.windows_skipped, s.windows_in_range
-        ));
+        t.push_str(&format!("; {} of {} days were already complete", s.windows_skipped, s.windows_in_range));
     }
     if s.windows_provisional > 0 {
         t.push_str(&format!(

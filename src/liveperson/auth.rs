@@ -112,20 +112,12 @@ impl Credentials {
         let oauth1 = |v: Vec<Secret>| {
             let mut it = v.into_iter();
             let mut next = || it.next().expect("four values");
-            Credentials::OAuth1(OAuth1Keys {
-                app_key: next(),
-                app_secret: next(),
-                access_token: next(),
-                access_token_secret: next(),
-            })
+            Credentials::OAuth1(OAuth1Keys { app_key: next(), app_secret: next(), access_token: next(), access_token_secret: next() })
         };
         let oauth2 = |v: Vec<Secret>| {
             let mut it = v.into_iter();
             let mut next = || it.next().expect("two values");
-            Credentials::OAuth2(OAuth2Client {
-                client_id: next(),
-                client_secret: next(),
-            })
+            Credentials::OAuth2(OAuth2Client { client_id: next(), client_secret: next() })
         };
         match mode {
             Some(AuthMode::OAuth1) if o1_missing.is_empty() => Ok(oauth1(o1)),
@@ -165,12 +157,9 @@ impl Credentials {
     /// Every secret value, to scrub from any text a server sends back before it is shown.
     pub fn secret_values(&self) -> Vec<&str> {
         match self {
-            Credentials::OAuth1(k) => vec![
-                k.app_key.expose(),
-                k.app_secret.expose(),
-                k.access_token.expose(),
-                k.access_token_secret.expose(),
-            ],
+            Credentials::OAuth1(k) => {
+                vec![k.app_key.expose(), k.app_secret.expose(), k.access_token.expose(), k.access_token_secret.expose()]
+            }
             Credentials::OAuth2(c) => vec![c.client_id.expose(), c.client_secret.expose()],
         }
     }
@@ -215,7 +204,14 @@ pub mod oauth1 {
 
     /// The signature base string for a request whose query parameters (decoded) are
     /// `query`.
-    pub fn base_string(method: &str, url: &url::Url, query: &[(String, String)], keys: &OAuth1Keys, nonce: &str, timestamp: &str) -> String {
+    pub fn base_string(
+        method: &str,
+        url: &url::Url,
+        query: &[(String, String)],
+        keys: &OAuth1Keys,
+        nonce: &str,
+        timestamp: &str,
+    ) -> String {
         let mut params: Vec<(String, String)> = query.iter().map(|(k, v)| (encode(k), encode(v))).collect();
         params.extend(protocol_params(keys, nonce, timestamp).iter().map(|(k, v)| (encode(k), encode(v))));
         params.sort();
@@ -236,10 +232,8 @@ pub mod oauth1 {
     pub fn header(method: &str, url: &url::Url, query: &[(String, String)], keys: &OAuth1Keys, nonce: &str, timestamp: &str) -> String {
         let base = base_string(method, url, query, keys, nonce, timestamp);
         let sig = signature(keys, &base);
-        let mut parts: Vec<String> = protocol_params(keys, nonce, timestamp)
-            .iter()
-            .map(|(k, v)| format!("{k}=\"{}\"", encode(v)))
-            .collect();
+        let mut parts: Vec<String> =
+            protocol_params(keys, nonce, timestamp).iter().map(|(k, v)| format!("{k}=\"{}\"", encode(v))).collect();
         parts.push(format!("oauth_signature=\"{}\"", encode(&sig)));
         format!("OAuth {}", parts.join(", "))
     }
@@ -269,11 +263,9 @@ pub mod oauth2 {
         /// A token received at `now`: good until shortly before the JWT's `exp` (read, not
         /// verified), else before `expires_in`, else until the API refuses it.
         pub fn new(value: String, expires_in: Option<i64>, now: Ms) -> Token {
-            let expires = jwt_exp(&value).map(|s| s.saturating_mul(1000)).or_else(|| expires_in.map(|s| now.saturating_add(s.saturating_mul(1000))));
-            Token {
-                value: Secret::new(value),
-                refresh_at: expires.map(|e| e - REFRESH_MARGIN),
-            }
+            let expires =
+                jwt_exp(&value).map(|s| s.saturating_mul(1000)).or_else(|| expires_in.map(|s| now.saturating_add(s.saturating_mul(1000))));
+            Token { value: Secret::new(value), refresh_at: expires.map(|e| e - REFRESH_MARGIN) }
         }
         pub fn is_fresh(&self, now: Ms) -> bool {
             self.refresh_at.is_none_or(|t| now < t)

@@ -89,13 +89,7 @@ pub enum Event<'a> {
     /// A service's host was resolved (or fixed by `--base-url`).
     Resolved { service: &'a str, url: &'a str },
     /// One HTTP attempt finished. `target` is the path and query (never a header).
-    Request {
-        method: &'a str,
-        target: &'a str,
-        status: Option<u16>,
-        latency: Duration,
-        error: Option<&'a str>,
-    },
+    Request { method: &'a str, target: &'a str, status: Option<u16>, latency: Duration, error: Option<&'a str> },
     /// About to wait before trying again.
     Retry { reason: &'a str, wait: Duration, rate_limited: bool },
     /// A new OAuth 2.0 token was issued.
@@ -124,27 +118,13 @@ pub enum ApiError {
     /// 400: the request was refused; `causes` say why.
     BadRequest { target: String, body: ErrorBody },
     /// 401 (after one token refresh with OAuth 2.0).
-    Unauthorized {
-        target: String,
-        body: ErrorBody,
-        mode: AuthMode,
-        token_endpoint: bool,
-        account: String,
-        now: Ms,
-    },
+    Unauthorized { target: String, body: ErrorBody, mode: AuthMode, token_endpoint: bool, account: String, now: Ms },
     /// Any other 4xx.
     Refused { target: String, status: u16, body: ErrorBody },
     /// 429 for longer than the budget allows.
     RateLimited { target: String, waited: Duration, hits: u32 },
     /// Failures (5xx, network, broken bodies) outlasted every retry.
-    GaveUp {
-        target: String,
-        host: String,
-        attempts: u32,
-        elapsed: Duration,
-        last: String,
-        internal_codes: Vec<String>,
-    },
+    GaveUp { target: String, host: String, attempts: u32, elapsed: Duration, last: String, internal_codes: Vec<String> },
     /// A 2xx answer that cannot be used (not a page, a v1 page, no baseURI, no token).
     BadAnswer { target: String, why: String },
 }
@@ -212,7 +192,10 @@ impl fmt::Display for ApiError {
                         };
                         write!(f, "\n  {first}")?;
                         write!(f, "\n  - the API key needs the Agent Activity permission (Data > Workforce Management > Agent Status Changes), and LivePerson must have enabled the Agent Activity API for account {account}")?;
-                        write!(f, "\n  - OAuth 1.0 app keys stop working on 31 May 2026 (read-only since 30 Sep 2025): move to OAuth 2.0 client credentials (--auth oauth2 with LP_CLIENT_ID and LP_CLIENT_SECRET)")?;
+                        // 2026-05-31T00:00:00Z: the end of life of OAuth 1.0 app keys.
+                        let retired = *now >= 1_780_185_600_000;
+                        let when = if retired { "reached their end of life on 31 May 2026 and are refused since" } else { "stop working on 31 May 2026 (read-only since 30 Sep 2025)" };
+                        write!(f, "\n  - OAuth 1.0 app keys {when}: move to OAuth 2.0 client credentials (--auth oauth2 with LP_CLIENT_ID and LP_CLIENT_SECRET)")?;
                         write!(f, "\n  - this computer's clock must be within a few minutes of the real time (it says {})", time::fmt_instant(*now))?;
                     }
                     AuthMode::OAuth2 => {
@@ -425,14 +408,8 @@ impl Client {
         let endpoints = match self.source.clone() {
             EndpointSource::Fixed(url) => {
                 let shown = url.to_string();
-                self.emit(&Event::Resolved {
-                    service: domain::AGENT_ACTIVITY,
-                    url: &shown,
-                });
-                Endpoints {
-                    agent_activity: url.clone(),
-                    sentinel: oauth2.then_some(url),
-                }
+                self.emit(&Event::Resolved { service: domain::AGENT_ACTIVITY, url: &shown });
+                Endpoints { agent_activity: url.clone(), sentinel: oauth2.then_some(url) }
             }
             EndpointSource::Lookup(api) => {
                 let agent_activity = self.lookup(&api, domain::AGENT_ACTIVITY)?;
@@ -559,9 +536,7 @@ impl Client {
                 CallAuth::None => {}
                 CallAuth::Api => rb = rb.header(AUTHORIZATION, self.authorization(call)?),
                 CallAuth::TokenForm => {
-                    let Credentials::OAuth2(c) = &self.credentials else {
-                        unreachable!("tokens are only requested with OAuth 2.0")
-                    };
+                    let Credentials::OAuth2(c) = &self.credentials else { unreachable!("tokens are only requested with OAuth 2.0") };
                     rb = rb.form(&[
                         ("client_id", c.client_id.expose()),
                         ("client_secret", c.client_secret.expose()),
@@ -609,22 +584,14 @@ impl Client {
                         self.stats.rate_limited += 1;
                         let wait = self.retry.scaled(retry_after.unwrap_or_else(|| self.retry.rate_limit_backoff(rate_hits)));
                         if rate_waited + wait > self.retry.scaled(self.retry.rate_limit_budget) {
-                            return Err(ApiError::RateLimited {
-                                target,
-                                waited: rate_waited,
-                                hits: rate_hits,
-                            });
+                            return Err(ApiError::RateLimited { target, waited: rate_waited, hits: rate_hits });
                         }
                         rate_waited += wait;
                         let reason = match retry_after {
                             Some(_) => "429 Too Many Requests (waiting as Retry-After asks)".to_string(),
                             None => "429 Too Many Requests".to_string(),
                         };
-                        self.emit(&Event::Retry {
-                            reason: &reason,
-                            wait,
-                            rate_limited: true,
-                        });
+                        self.emit(&Event::Retry { reason: &reason, wait, rate_limited: true });
                         self.sleeper.sleep(wait);
                         continue;
                     } else if status.is_server_error() {
@@ -662,24 +629,13 @@ impl Client {
                 }
             };
             let Some(&wait) = self.retry.failure_waits.get(failures) else {
-                return Err(ApiError::GaveUp {
-                    target,
-                    host,
-                    attempts,
-                    elapsed: started.elapsed(),
-                    last: failure,
-                    internal_codes,
-                });
+                return Err(ApiError::GaveUp { target, host, attempts, elapsed: started.elapsed(), last: failure, internal_codes });
             };
             failures += 1;
             let wait = self.retry.scaled(wait);
             self.stats.retries += 1;
             let reason = format!("{failure} (retry {failures} of {})", self.retry.failure_waits.len());
-            self.emit(&Event::Retry {
-                reason: &reason,
-                wait,
-                rate_limited: false,
-            });
+            self.emit(&Event::Retry { reason: &reason, wait, rate_limited: false });
             self.sleeper.sleep(wait);
         }
     }
@@ -691,10 +647,7 @@ fn target_of(target: &str) -> &str {
 }
 
 pub fn now_ms() -> Ms {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as Ms)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as Ms).unwrap_or(0)
 }
 
 /// `Retry-After`: delay seconds, or an HTTP date.

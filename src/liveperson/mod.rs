@@ -173,22 +173,12 @@ pub fn fetch(client: &mut Client, store: &mut Store, req: &FetchRequest, now: &d
                     summary.page_size
                 )));
             }
-            let q = PageQuery {
-                from: start,
-                to: end,
-                filter: req.filter.as_ref(),
-                source: &req.source,
-                limit: summary.page_size,
-                offset,
-            };
+            let q = PageQuery { from: start, to: end, filter: req.filter.as_ref(), source: &req.source, limit: summary.page_size, offset };
             let page = match client.status_changes(&q) {
                 Ok(p) => p,
                 Err(e) => match e.limit_maximum() {
                     Some(max) if max >= 1 && max < summary.page_size => {
-                        client.emit(&Event::PageSize {
-                            from: summary.page_size,
-                            to: max,
-                        });
+                        client.emit(&Event::PageSize { from: summary.page_size, to: max });
                         summary.page_size = max;
                         continue;
                     }
@@ -220,11 +210,7 @@ pub fn fetch(client: &mut Client, store: &mut Store, req: &FetchRequest, now: &d
         if provisional {
             summary.windows_provisional += 1;
         }
-        client.emit(&Event::WindowDone {
-            index,
-            records: n,
-            provisional,
-        });
+        client.emit(&Event::WindowDone { index, records: n, provisional });
     }
     Ok(summary)
 }

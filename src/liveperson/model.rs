@@ -40,14 +40,7 @@ pub type DedupeKey = (Option<i64>, Option<Ms>, Option<i64>, Option<i64>, Option<
 
 impl StatusChange {
     pub fn dedupe_key(&self) -> DedupeKey {
-        (
-            self.agent_id,
-            self.time,
-            self.status_type,
-            self.status_sub_type,
-            self.sequence_number,
-            self.session_id,
-        )
+        (self.agent_id, self.time, self.status_type, self.status_sub_type, self.sequence_number, self.session_id)
     }
 
     /// Reads one JSON record. Never fails: what cannot be typed goes to `extra`.
@@ -81,10 +74,7 @@ impl StatusChange {
 fn take_int(obj: &mut Map<String, Value>, key: &str) -> Option<i64> {
     let v = match obj.get(key)? {
         Value::Null => None,
-        Value::Number(n) => Some(
-            n.as_i64()
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18).map(|f| f as i64))?,
-        ),
+        Value::Number(n) => Some(n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18).map(|f| f as i64))?),
         Value::String(s) => Some(parse_int_text(s)?),
         _ => return None,
     };
@@ -156,10 +146,7 @@ pub fn parse_page(bytes: &[u8]) -> Result<Page, PageProblem> {
         .map(|v| match v {
             Value::Object(o) => StatusChange::from_json(o),
             // A record that is not an object is kept whole in `extra`.
-            other => StatusChange {
-                extra: Some(serde_json::json!({ "record": other }).to_string()),
-                ..Default::default()
-            },
+            other => StatusChange { extra: Some(serde_json::json!({ "record": other }).to_string()), ..Default::default() },
         })
         .collect();
     Ok(Page { records, count })
@@ -196,30 +183,19 @@ impl ErrorBody {
             Some(Value::String(s)) => vec![s.clone()],
             _ => Vec::new(),
         };
-        ErrorBody {
-            causes,
-            reason: text("reason"),
-            message: text("message"),
-            internal_code: text("internalCode"),
-        }
+        ErrorBody { causes, reason: text("reason"), message: text("message"), internal_code: text("internalCode") }
     }
 
     /// The `oauth_problem` named in a 401 `reason` (`oauth_problem=token_rejected&…`).
     pub fn oauth_problem(&self) -> Option<&str> {
         let reason = self.reason.as_deref()?;
-        reason
-            .split('&')
-            .find_map(|kv| kv.trim().strip_prefix("oauth_problem="))
-            .filter(|p| !p.is_empty())
+        reason.split('&').find_map(|kv| kv.trim().strip_prefix("oauth_problem=")).filter(|p| !p.is_empty())
     }
 
     /// The `oauth_problem_advice` of a 401 `reason`.
     pub fn oauth_advice(&self) -> Option<&str> {
         let reason = self.reason.as_deref()?;
-        reason
-            .split('&')
-            .find_map(|kv| kv.trim().strip_prefix("oauth_problem_advice="))
-            .filter(|p| !p.is_empty())
+        reason.split('&').find_map(|kv| kv.trim().strip_prefix("oauth_problem_advice=")).filter(|p| !p.is_empty())
     }
 
     /// The maximum page size named by a cause `limit: must be less than or equal to N`.
@@ -289,7 +265,9 @@ mod tests {
 
     #[test]
     fn error_bodies() {
-        let e = ErrorBody::parse(br#"{"causes":["offset: must be greater than or equal to 0","limit: must be less than or equal to 100"],"message":"bad"}"#);
+        let e = ErrorBody::parse(
+            br#"{"causes":["offset: must be greater than or equal to 0","limit: must be less than or equal to 100"],"message":"bad"}"#,
+        );
         assert_eq!(e.limit_maximum(), Some(100));
         assert_eq!(e.causes.len(), 2);
         let e = ErrorBody::parse(

@@ -114,8 +114,9 @@ impl Manifest {
         let path = dir.join(MANIFEST_FILE);
         let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
         let hint = "this file is written by `adhere fetch`; if it was edited or damaged, fetch into a new --out directory";
-        let m: ManifestJson = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::input_hint(Location::file(&path).line(e.line() as u64), format!("not a valid fetch manifest: {e}"), hint))?;
+        let m: ManifestJson = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::input_hint(Location::file(&path).line(e.line() as u64), format!("not a valid fetch manifest: {e}"), hint)
+        })?;
         if m.format != FORMAT {
             return Err(Error::input_hint(
                 Location::file(&path).column("format").value(&m.format),
@@ -157,11 +158,7 @@ impl Manifest {
             windows.push(win);
         }
         windows.sort_by_key(|w| (w.start, w.end));
-        Ok(Manifest {
-            account: m.account,
-            filter: m.filter,
-            windows,
-        })
+        Ok(Manifest { account: m.account, filter: m.filter, windows })
     }
 
     fn write(&self, dir: &Path) -> Result<()> {
@@ -220,10 +217,7 @@ impl Store {
             remove_temp_files(dir);
             remove_temp_files(&dir.join(RECORDS_DIR));
             fs::create_dir_all(dir.join(RECORDS_DIR)).map_err(|e| Error::io(dir.join(RECORDS_DIR), e))?;
-            return Ok(Store {
-                dir: dir.to_path_buf(),
-                manifest,
-            });
+            return Ok(Store { dir: dir.to_path_buf(), manifest });
         }
         if dir.exists() {
             if !dir.is_dir() {
@@ -238,17 +232,10 @@ impl Store {
             }
         }
         fs::create_dir_all(dir.join(RECORDS_DIR)).map_err(|e| Error::io(dir, e))?;
-        let manifest = Manifest {
-            account: account.to_string(),
-            filter: filter.cloned(),
-            windows: Vec::new(),
-        };
+        let manifest = Manifest { account: account.to_string(), filter: filter.cloned(), windows: Vec::new() };
         // The manifest comes first, so the directory is a store from its first byte on.
         manifest.write(dir)?;
-        Ok(Store {
-            dir: dir.to_path_buf(),
-            manifest,
-        })
+        Ok(Store { dir: dir.to_path_buf(), manifest })
     }
 
     pub fn dir(&self) -> &Path {
@@ -299,17 +286,9 @@ impl Store {
                 windows.push(Window { start: s, end: e, ..*w });
             }
         }
-        windows.push(Window {
-            start,
-            end,
-            fetched_at,
-            records: count,
-        });
+        windows.push(Window { start, end, fetched_at, records: count });
         windows.sort_by_key(|w| (w.start, w.end));
-        let manifest = Manifest {
-            windows,
-            ..self.manifest.clone()
-        };
+        let manifest = Manifest { windows, ..self.manifest.clone() };
         manifest.write(&self.dir)?;
         self.manifest = manifest;
         Ok(())
@@ -367,10 +346,7 @@ fn remove_temp_files(dir: &Path) {
 }
 
 fn datetime_ms(name: &str, values: impl Iterator<Item = Option<Ms>>) -> Column {
-    Int64Chunked::from_iter_options(name.into(), values)
-        .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
-        .into_series()
-        .into()
+    Int64Chunked::from_iter_options(name.into(), values).into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)).into_series().into()
 }
 
 fn write_day(path: &Path, rows: &[StatusChange]) -> Result<()> {
@@ -406,12 +382,11 @@ pub fn read_day(path: &Path) -> Result<Vec<StatusChange>> {
         .finish()
         .map_err(|e| Error::input_hint(Location::file(path), format!("cannot read this store file: {e}"), hint))?;
     let col = |name: &str, dtype: DataType| -> Result<Series> {
-        let c = df.column(name).map_err(|_| {
-            Error::input_hint(Location::file(path).column(name), "the store file has no such column", hint)
-        })?;
-        c.as_materialized_series().cast(&dtype).map_err(|e| {
-            Error::input_hint(Location::file(path).column(name), format!("the column has the wrong type: {e}"), hint)
-        })
+        let c =
+            df.column(name).map_err(|_| Error::input_hint(Location::file(path).column(name), "the store file has no such column", hint))?;
+        c.as_materialized_series()
+            .cast(&dtype)
+            .map_err(|e| Error::input_hint(Location::file(path).column(name), format!("the column has the wrong type: {e}"), hint))
     };
     let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     let ints = |name: &str| -> Result<Vec<Option<i64>>> { Ok(col(name, DataType::Int64)?.i64()?.iter().collect()) };

@@ -228,14 +228,9 @@ fn read_request(conn: &mut TcpStream) -> Option<Request> {
     let mut first = lines.next()?.split(' ');
     let method = first.next()?.to_string();
     let target = first.next()?.to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-        .collect();
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
+    let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     let mut body = buf[head_end + 4..].to_vec();
     while body.len() < len {
         let n = conn.read(&mut chunk).ok()?;
@@ -260,10 +255,8 @@ fn respond(conn: &mut TcpStream, status: u16, body: &str, extra_headers: &[(&str
         503 => "Service Unavailable",
         _ => "Status",
     };
-    let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
+    let mut head =
+        format!("HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
     for (k, v) in extra_headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -274,10 +267,7 @@ fn respond(conn: &mut TcpStream, status: u16, body: &str, extra_headers: &[(&str
 }
 
 fn unauthorized(problem: &str, advice: &str) -> (u16, String) {
-    (
-        401,
-        json!({"reason": format!("oauth_problem={problem}&oauth_problem_advice={advice}"), "message": "Unauthorized"}).to_string(),
-    )
+    (401, json!({"reason": format!("oauth_problem={problem}&oauth_problem_advice={advice}"), "message": "Unauthorized"}).to_string())
 }
 
 fn bad_request(causes: &[String]) -> (u16, String) {
@@ -294,7 +284,9 @@ fn serve(mut conn: TcpStream, st: &State, port: u16) -> Option<()> {
         let parts: Vec<&str> = req.path.split('/').collect();
         // /api/account/{a}/service/{s}/baseURI.json
         match parts.as_slice() {
-            ["", "api", "account", a, "service", s, "baseURI.json"] if *a == ACCOUNT && req.query.iter().any(|(k, v)| k == "version" && v == "1.0") => {
+            ["", "api", "account", a, "service", s, "baseURI.json"]
+                if *a == ACCOUNT && req.query.iter().any(|(k, v)| k == "version" && v == "1.0") =>
+            {
                 (200, json!({"service": s, "account": a, "baseURI": format!("127.0.0.1:{port}")}).to_string(), vec![])
             }
             _ => (404, json!({"message": "unknown account"}).to_string(), vec![]),
@@ -532,9 +524,9 @@ fn status_changes(req: &Request, cfg: &Config) -> (u16, String) {
             t >= from && (t < to || (cfg.inclusive_to && t == to))
         })
         .filter(|r| match (q("agentId"), q("empId"), q("groupId")) {
-            (Some(a), _, _) => r["agentId"].to_string() == a,
+            (Some(a), _, _) => a.parse::<i64>().ok() == r["agentId"].as_i64(),
             (_, Some(e), _) => r["employeeId"].as_str() == Some(e.as_str()),
-            (_, _, Some(g)) => r["agentGroupId"].to_string() == g,
+            (_, _, Some(g)) => g.parse::<i64>().ok() == r["agentGroupId"].as_i64(),
             _ => true,
         })
         .cloned()
@@ -576,7 +568,11 @@ fn status_changes(req: &Request, cfg: &Config) -> (u16, String) {
                        "agentUserName": recs[0]["agentUserName"], "agentGroupId": recs[0]["agentGroupId"], "statusChangeHistory": hist})
             })
             .collect();
-        return (200, json!({"_metadata": {"references": [{"rel": "self", "href": href(offset)}]}, "timeframe": timeframe, "agentsInfo": page}).to_string());
+        return (
+            200,
+            json!({"_metadata": {"references": [{"rel": "self", "href": href(offset)}]}, "timeframe": timeframe, "agentsInfo": page})
+                .to_string(),
+        );
     }
     let total = selected.len() as i64;
     let page: Vec<Value> = selected.into_iter().skip(offset as usize).take(limit as usize).collect();
