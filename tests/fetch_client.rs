@@ -157,6 +157,7 @@ fn oauth1_pages_through_unsorted_records_into_the_store() {
             windows_in_range: 3,
             windows_skipped: 0,
             windows_fetched: 3,
+            earlier_provisional: 0,
             windows_provisional: 0,
             pages: 15,
             records: 129,
@@ -542,6 +543,18 @@ fn provisional_windows_are_fetched_again_next_run() {
     assert_eq!(s.windows_skipped, 0);
     assert!(mock.data_log().len() > before, "a provisional window is fetched again");
     assert_eq!(stored(dir.path()).len(), 2);
+
+    // A later run over an older range also completes the provisional windows left by
+    // earlier runs, with their own bounds.
+    mock.clear_log();
+    let old = (today() - 3) * DAY;
+    let s = run(&mut h, dir.path(), &request(old, old + DAY, 1000)).unwrap();
+    let provisional = store::read_manifest(dir.path()).unwrap().windows.iter().filter(|w| w.start >= from).count();
+    assert_eq!(s.earlier_provisional, provisional);
+    assert_eq!(s.windows_fetched, 1 + provisional);
+    let froms: Vec<String> = mock.data_log().iter().map(|l| l.param("from").unwrap().to_string()).collect();
+    assert_eq!(froms[0], adhere::time::fmt_instant(old));
+    assert_eq!(froms[1], adhere::time::fmt_instant(from));
 }
 
 #[test]

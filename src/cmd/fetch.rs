@@ -136,13 +136,6 @@ fn parse_bound(flag: &str, written: &str, is_end: bool) -> Result<Ms> {
     Err(Error::usage(format!("{flag} {written:?}: not an RFC 3339 instant (2024-03-04T08:00:00Z) or a date (2024-03-04){hint}")))
 }
 
-/// The oldest start the API serves: 6 calendar months before `now`.
-fn oldest_start(now: Ms) -> Ms {
-    chrono::DateTime::from_timestamp_millis(now)
-        .and_then(|t| t.checked_sub_months(chrono::Months::new(6)))
-        .map_or(now - 183 * DAY, |t| t.timestamp_millis())
-}
-
 /// Works out and checks the range and filter, before any request is made.
 pub fn plan(args: &Args, now: Ms) -> Result<Plan> {
     let now = now - now.rem_euclid(SECOND);
@@ -162,7 +155,7 @@ pub fn plan(args: &Args, now: Ms) -> Result<Plan> {
     if from >= now {
         return Err(Error::usage(format!("--from {} is in the future: there is nothing to fetch yet", time::fmt_instant(from))));
     }
-    let oldest = oldest_start(now);
+    let oldest = liveperson::oldest_start(now);
     if from < oldest {
         return Err(Error::usage(format!(
             "--from {} is more than 6 months ago: the Agent Activity API keeps 6 months of history, so the oldest start allowed now is {}",
@@ -320,6 +313,12 @@ fn summary_text(s: &FetchSummary, plan: &Plan, out: &std::path::Path) -> String 
     );
     if s.windows_skipped > 0 {
         t.push_str(&format!("; {} of {} days were already complete", s.windows_skipped, s.windows_in_range));
+    }
+    if s.earlier_provisional > 0 {
+        t.push_str(&format!(
+            "; also fetched again {} of an earlier run",
+            plural(s.earlier_provisional as u64, "provisional window", "provisional windows")
+        ));
     }
     if s.windows_provisional > 0 {
         t.push_str(&format!(

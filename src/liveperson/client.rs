@@ -360,12 +360,23 @@ pub struct Client {
 
 impl Client {
     pub fn new(opts: ClientOptions) -> Result<Client> {
-        let http = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder()
             .timeout(opts.timeout)
             .connect_timeout(opts.connect_timeout)
-            .user_agent(concat!("adhere/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Api(format!("cannot set up the HTTP client: {}", error_chain(&e))))?;
+            .user_agent(concat!("adhere/", env!("CARGO_PKG_VERSION")));
+        // HTTP(S)_PROXY applies to LivePerson, but never to a server on this machine (a test
+        // server or a local proxy given as --base-url / --domain-api).
+        let (EndpointSource::Fixed(u) | EndpointSource::Lookup(u)) = &opts.endpoints;
+        let loopback = match u.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        if loopback {
+            builder = builder.no_proxy();
+        }
+        let http = builder.build().map_err(|e| Error::Api(format!("cannot set up the HTTP client: {}", error_chain(&e))))?;
         Ok(Client {
             http,
             account: opts.account,

@@ -81,6 +81,8 @@ pub struct FetchSummary {
     pub windows_skipped: usize,
     /// Windows fetched and committed by this run.
     pub windows_fetched: usize,
+    /// Of those, provisional windows of earlier runs outside the range, fetched again.
+    pub earlier_provisional: usize,
     /// Of those, provisional (to be fetched again next run).
     pub windows_provisional: usize,
     pub pages: u64,
@@ -137,12 +139,30 @@ pub fn plan_windows(from: Ms, to: Ms, done: &[(Ms, Ms)], refresh: bool) -> Vec<(
     gaps.into_iter().flat_map(|(s, e)| split_days(s, e)).collect()
 }
 
-/// Fetches every window of `req` not yet final in `store`, committing each as it
-/// completes. `now` gives the wall clock (epoch ms).
+/// The oldest start the API serves at `now`: 6 calendar months back (liveperson-api.md
+/// §4.1).
+pub fn oldest_start(now: Ms) -> Ms {
+    chrono::DateTime::from_timestamp_millis(now)
+        .and_then(|t| t.checked_sub_months(chrono::Months::new(6)))
+        .map_or(now - 183 * DAY, |t| t.timestamp_millis())
+}
+
+/// Fetches every window of `req` not yet final in `store`, plus the store's provisional
+/// windows outside the range (so the unsettled end of an earlier run is completed by the
+/// next one, whatever its range), committing each window as it completes. `now` gives the
+/// wall clock (epoch ms).
 pub fn fetch(client: &mut Client, store: &mut Store, req: &FetchRequest, now: &dyn Fn() -> Ms) -> Result<FetchSummary> {
     let done = store.final_windows();
     let all = split_days(req.from, req.to);
-    let windows = plan_windows(req.from, req.to, &done, req.refresh);
+    let mut windows = plan_windows(req.from, req.to, &done, req.refresh);
+    let oldest = oldest_start(now());
+    let mut earlier = 0;
+    for w in store.manifest().windows.iter().filter(|w| !w.is_final() && w.start >= oldest) {
+        let outside = subtract(&[(w.start, w.end)], (req.from, req.to));
+        earlier += outside.len();
+        windows.extend(outside);
+    }
+    windows.sort_unstable();
     let mut summary = FetchSummary {
         windows_in_range: all.len(),
         windows_skipped: if req.refresh {
@@ -151,6 +171,7 @@ pub fn fetch(client: &mut Client, store: &mut Store, req: &FetchRequest, now: &d
             all.iter().filter(|&&w| done.iter().fold(vec![w], |g, &d| subtract(&g, d)).is_empty()).count()
         },
         page_size: req.page_size,
+        earlier_provisional: earlier,
         ..Default::default()
     };
     if windows.is_empty() {
