@@ -343,6 +343,15 @@ enum BodyProblem {
     Fatal(String),
 }
 
+/// A 2xx body without what it should hold: cut off or garbled (try again), or well-formed
+/// JSON that lacks it (stop).
+fn missing(body: &[u8], what: &str) -> BodyProblem {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(_) => BodyProblem::Fatal(what.to_string()),
+        Err(e) => BodyProblem::Retry(format!("the answer was cut off or is not valid JSON ({e})")),
+    }
+}
+
 /// A LivePerson API client for one account and one run.
 pub struct Client {
     http: reqwest::blocking::Client,
@@ -436,7 +445,8 @@ impl Client {
         let call = Call::new(Method::GET, domain::lookup_url(api, &self.account, service), Vec::new(), CallAuth::None);
         let api2 = api.clone();
         let url = self.execute(&call, &move |body| {
-            let base = model::parse_base_uri(body).ok_or_else(|| BodyProblem::Retry("the answer has no baseURI".to_string()))?;
+            let base =
+                model::parse_base_uri(body).ok_or_else(|| missing(body, "the Domain API's answer has no baseURI (check --account)"))?;
             domain::host_url(&api2, &base).ok_or_else(|| BodyProblem::Fatal(format!("the baseURI {base:?} is not a host name")))
         })?;
         let shown = url.to_string();
@@ -500,9 +510,8 @@ impl Client {
         let mut url = sentinel;
         url.set_path(&format!("/sentinel/api/v2/account/{}/app/token", encode(&self.account)));
         let call = Call::new(Method::POST, url, Vec::new(), CallAuth::TokenForm);
-        let (value, expires_in) = self.execute(&call, &|body| {
-            model::parse_token(body).ok_or_else(|| BodyProblem::Retry("the token answer has no access_token".to_string()))
-        })?;
+        let (value, expires_in) =
+            self.execute(&call, &|body| model::parse_token(body).ok_or_else(|| missing(body, "the token answer has no access_token")))?;
         let token = oauth2::Token::new(value, expires_in, now_ms());
         let out = token.value.expose().to_string();
         self.token = Some(token);
