@@ -116,11 +116,11 @@ pub struct ClientStats {
 #[derive(Debug, Clone)]
 pub enum ApiError {
     /// 400: the request was refused; `causes` say why.
-    BadRequest { target: String, body: ErrorBody },
+    BadRequest { target: String, body: Box<ErrorBody> },
     /// 401 (after one token refresh with OAuth 2.0).
-    Unauthorized { target: String, body: ErrorBody, mode: AuthMode, token_endpoint: bool, account: String, now: Ms },
+    Unauthorized { target: String, body: Box<ErrorBody>, mode: AuthMode, token_endpoint: bool, account: String, now: Ms },
     /// Any other 4xx.
-    Refused { target: String, status: u16, body: ErrorBody },
+    Refused { target: String, status: u16, body: Box<ErrorBody> },
     /// 429 for longer than the budget allows.
     RateLimited { target: String, waited: Duration, hits: u32 },
     /// Failures (5xx, network, broken bodies) outlasted every retry.
@@ -626,7 +626,7 @@ impl Client {
                         }
                         why
                     } else {
-                        let b = self.redact_body(ErrorBody::parse(&body));
+                        let b = Box::new(self.redact_body(ErrorBody::parse(&body)));
                         let oauth2 = self.credentials.mode() == AuthMode::OAuth2;
                         if status == StatusCode::UNAUTHORIZED && call.auth == CallAuth::Api && oauth2 && !refreshed {
                             refreshed = true;
