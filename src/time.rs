@@ -17,6 +17,16 @@ pub const MINUTE: Ms = 60 * SECOND;
 pub const HOUR: Ms = 60 * MINUTE;
 pub const DAY: Ms = 24 * HOUR;
 
+/// The instants adhere accepts from data: years 1900 to 2199. Anything else is a typo or a
+/// unit mix-up (seconds for milliseconds), and would overflow duration arithmetic.
+pub const EARLIEST: Ms = -2_208_988_800_000;
+pub const LATEST: Ms = 7_258_118_400_000;
+
+/// Whether an instant lies in the range adhere accepts from data.
+pub fn in_range(ms: Ms) -> bool {
+    (EARLIEST..LATEST).contains(&ms)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

@@ -145,6 +145,7 @@ fn read_time(v: &FlexTime) -> Option<Ms> {
         FlexTime::Number(ms) => Some(*ms),
         FlexTime::Text(s) => time::parse_rfc3339(s.trim()).or_else(|| parse_int_text(s)),
     }
+    .filter(|&ms| time::in_range(ms))
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -276,10 +277,12 @@ fn bound(l: &FlexTime, text: &FlexTime) -> Option<Ms> {
         FlexTime::Text(s) => parse_int_text(s),
         FlexTime::None => None,
     };
-    from_l.or_else(|| match text {
-        FlexTime::Text(s) => time::parse_rfc3339(s.trim()),
-        _ => None,
-    })
+    from_l
+        .or_else(|| match text {
+            FlexTime::Text(s) => time::parse_rfc3339(s.trim()),
+            _ => None,
+        })
+        .filter(|&ms| time::in_range(ms))
 }
 
 /// What one activity file held.
@@ -433,7 +436,8 @@ mod tests {
         {"agentId":"3401122017","time":"2024-03-04T08:03:47.918Z","sessionId":"51877340","sequenceNumber":2,"statusType":"1","statusSubType":4,"statusReasonText":"Lunch"},
         {"agentId":null,"time":"2024-03-04T08:03:47.918Z"},
         {"agentId":1,"time":"yesterday"},
-        {"agentId":2,"time":1709539212403.9}
+        {"agentId":2,"time":1709539212403.9},
+        {"agentId":3,"time":1709539212403000}
       ]}"#;
 
     #[test]
@@ -441,12 +445,13 @@ mod tests {
         let c = read_activity_bytes(Path::new("p.json"), V2.as_bytes()).unwrap();
         assert_eq!(c.timeframes, vec![(1_709_510_400_000, 1_709_596_800_000)]);
         assert_eq!(c.records.len(), 3);
-        assert_eq!(c.dropped_missing, 2);
+        // no agentId; "yesterday"; a time in microseconds (year 56000) is not a time.
+        assert_eq!(c.dropped_missing, 3);
         assert_eq!(c.records.agent_id, vec![3_401_122_017, 3_401_122_017, 2]);
-        assert_eq!(c.records.session_id[1], Some(51_877_340));
-        assert_eq!(c.records.status_type[1], Some(1));
+        assert_eq!(c.records.session_id(1), Some(51_877_340));
+        assert_eq!(c.records.status_type(1), Some(1));
         assert_eq!(c.records.time[2], 1_709_539_212_403);
-        assert_eq!(c.records.status_reason_text[0], None);
+        assert_eq!(c.records.status_reason_text(0), None);
     }
 
     #[test]
@@ -456,8 +461,8 @@ mod tests {
              "statusChangeHistory":[{"time":"2024-03-04T07:58:30.001Z","statusType":3,"statusSubType":0}]}]}"#;
         let c = read_activity_bytes(Path::new("v1.json"), v1.as_bytes()).unwrap();
         assert_eq!(c.records.agent_id, vec![7]);
-        assert_eq!(c.records.agent_group_id, vec![Some(-1)]);
-        let e = c.records.employee_id[0].unwrap();
+        assert_eq!(c.records.agent_group_id(0), Some(-1));
+        let e = c.records.employee_id(0).unwrap();
         assert_eq!(c.records.strings.get(e), "E7");
     }
 

@@ -105,7 +105,10 @@ pub struct LoadOptions {
 #[derive(Debug, Clone)]
 pub struct Activity {
     /// One row per kept record, sorted by (agent_id, time, sequence number with missing
-    /// first, input order). Columns: see [`EVENT_COLUMNS`].
+    /// first, input order). Columns: see [`EVENT_COLUMNS`]: `state` is the state the record
+    /// sets ([`State`] code; `unknown` for a login, `logged_out` for a logout) and `reason` an
+    /// index into `reasons` for away with a reason text. (The other API fields stay in the
+    /// inputs and the fetch store; the engine does not need them.)
     pub events: DataFrame,
     /// Agents in `agent_id` order; `events` rows of agent `i` are `agents[i].rows`.
     pub agents: Vec<ActivityAgent>,
@@ -153,21 +156,18 @@ impl Activity {
         let mut agent_id = Vec::with_capacity(n);
         let mut time_ms = Vec::with_capacity(n);
         let mut status_type = Vec::with_capacity(n);
-        let mut sub_type = Vec::with_capacity(n);
         let mut seq = Vec::with_capacity(n);
-        let mut session = Vec::with_capacity(n);
-        let mut reason_id = Vec::with_capacity(n);
         let mut state_col = Vec::with_capacity(n);
         let mut reason_col = Vec::with_capacity(n);
         for &i in &order {
             let i = i as usize;
-            let st = raw.status_type[i].unwrap_or_default();
+            let st = raw.status_type(i).unwrap_or_default();
             let (state, reason) = match st {
                 3 => (State::Unknown, NO_REASON),
                 4 => (State::LoggedOut, NO_REASON),
                 _ => {
-                    let s = State::from_subtype(raw.status_sub_type[i].unwrap_or_default()).expect("filtered");
-                    let reason = match (s, raw.status_reason_text[i]) {
+                    let s = State::from_subtype(raw.status_sub_type(i).unwrap_or_default()).expect("filtered");
+                    let reason = match (s, raw.status_reason_text(i)) {
                         (State::Away, Some(code)) if !raw.strings.get(code).trim().is_empty() => {
                             *reason_of_string.entry(code).or_insert_with(|| {
                                 reasons.push(raw.strings.get(code).to_string());
@@ -182,10 +182,7 @@ impl Activity {
             agent_id.push(raw.agent_id[i]);
             time_ms.push(raw.time[i]);
             status_type.push(st as u32);
-            sub_type.push(raw.status_sub_type[i]);
-            seq.push(raw.sequence_number[i]);
-            session.push(raw.session_id[i]);
-            reason_id.push(raw.status_reason_id[i]);
+            seq.push(raw.sequence_number(i));
             state_col.push(state as u32);
             reason_col.push(reason);
         }
@@ -236,10 +233,7 @@ impl Activity {
             Column::new("agent_id".into(), agent_id),
             Column::new("time_ms".into(), time_ms),
             Column::new("status_type".into(), status_type),
-            Column::new("status_sub_type".into(), sub_type),
             Column::new("sequence_number".into(), seq),
-            Column::new("session_id".into(), session),
-            Column::new("status_reason_id".into(), reason_id),
             Column::new("state".into(), state_col),
             Column::new("reason".into(), reason_col),
         ])?;
@@ -338,7 +332,7 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats) -> Vec<u32> {
     let mut order: Vec<u32> = (0..n as u32).collect();
     let key = |i: u32| {
         let i = i as usize;
-        let s = raw.sequence_number[i];
+        let s = raw.sequence_number(i);
         (raw.agent_id[i], raw.time[i], s.is_some(), s.unwrap_or(0), i as u32)
     };
     order.par_sort_unstable_by_key(|&i| key(i));
@@ -349,7 +343,7 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats) -> Vec<u32> {
     for j in 1..=n {
         let same = j < n && {
             let (a, b) = (order[run_start] as usize, order[j] as usize);
-            raw.agent_id[a] == raw.agent_id[b] && raw.time[a] == raw.time[b] && raw.sequence_number[a] == raw.sequence_number[b]
+            raw.agent_id[a] == raw.agent_id[b] && raw.time[a] == raw.time[b] && raw.sequence_number(a) == raw.sequence_number(b)
         };
         if same {
             continue;
@@ -359,10 +353,7 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats) -> Vec<u32> {
                 let bx = order[x] as usize;
                 let dup = (run_start..x).any(|y| {
                     let by = order[y] as usize;
-                    keep[y]
-                        && raw.status_type[by] == raw.status_type[bx]
-                        && raw.status_sub_type[by] == raw.status_sub_type[bx]
-                        && raw.session_id[by] == raw.session_id[bx]
+                    keep[y] && raw.same_change(by, bx)
                 });
                 if dup {
                     keep[x] = false;
@@ -378,9 +369,9 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats) -> Vec<u32> {
             continue;
         }
         let i = i as usize;
-        let valid = match raw.status_type[i] {
+        let valid = match raw.status_type(i) {
             Some(3) | Some(4) => true,
-            Some(1) => matches!(raw.status_sub_type[i], Some(1..=4)),
+            Some(1) => matches!(raw.status_sub_type(i), Some(1..=4)),
             _ => false,
         };
         if valid {
@@ -417,7 +408,7 @@ fn build_agents(raw: &RawRecords, order: &[u32]) -> Vec<ActivityAgent> {
         };
         for &i in &order[start..end] {
             let i = i as usize;
-            if let Some(e) = non_empty(&raw.strings, raw.employee_id[i]) {
+            if let Some(e) = non_empty(&raw.strings, raw.employee_id(i)) {
                 if a.employee_id.as_deref() != Some(e) {
                     a.employee_id = Some(e.to_string());
                 }
@@ -425,7 +416,7 @@ fn build_agents(raw: &RawRecords, order: &[u32]) -> Vec<ActivityAgent> {
                     a.employee_ids.push(e.to_string());
                 }
             }
-            if let Some(l) = non_empty(&raw.strings, raw.agent_login_name[i]) {
+            if let Some(l) = non_empty(&raw.strings, raw.agent_login_name(i)) {
                 if a.login_name.as_deref() != Some(l) {
                     a.login_name = Some(l.to_string());
                 }
@@ -433,12 +424,12 @@ fn build_agents(raw: &RawRecords, order: &[u32]) -> Vec<ActivityAgent> {
                     a.login_names.push(l.to_string());
                 }
             }
-            if let Some(u) = non_empty(&raw.strings, raw.agent_user_name[i]) {
+            if let Some(u) = non_empty(&raw.strings, raw.agent_user_name(i)) {
                 if a.user_name.as_deref() != Some(u) {
                     a.user_name = Some(u.to_string());
                 }
             }
-            if let Some(g) = raw.agent_group_id[i] {
+            if let Some(g) = raw.agent_group_id(i) {
                 a.group_id = Some(g);
             }
         }

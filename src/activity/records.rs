@@ -36,23 +36,42 @@ impl StringPool {
 
 /// Columns of status-change records in input order. Records without an `agentId` or a
 /// readable `time` never get here (the readers count them as dropped).
+///
+/// Missing values are stored as sentinels ([`MISSING`], [`NO_TEXT`]) to keep a record at
+/// 80 bytes (a month of a large contact center is tens of millions of records); read them
+/// through the accessor methods, which give `Option`s.
 #[derive(Debug, Clone, Default)]
 pub struct RawRecords {
     pub agent_id: Vec<i64>,
     /// Epoch milliseconds (truncated).
     pub time: Vec<Ms>,
-    pub session_id: Vec<Option<i64>>,
-    pub sequence_number: Vec<Option<i64>>,
-    pub status_type: Vec<Option<i64>>,
-    pub status_sub_type: Vec<Option<i64>>,
-    pub status_reason_id: Vec<Option<i64>>,
-    /// Codes into `strings`; `None` when missing or null (an empty string is kept as written).
-    pub status_reason_text: Vec<Option<u32>>,
-    pub employee_id: Vec<Option<u32>>,
-    pub agent_login_name: Vec<Option<u32>>,
-    pub agent_user_name: Vec<Option<u32>>,
-    pub agent_group_id: Vec<Option<i64>>,
+    session_id: Vec<i64>,
+    sequence_number: Vec<i64>,
+    status_type: Vec<i64>,
+    status_sub_type: Vec<i64>,
+    status_reason_id: Vec<i64>,
+    /// Codes into `strings`; an empty string is kept as written.
+    status_reason_text: Vec<u32>,
+    employee_id: Vec<u32>,
+    agent_login_name: Vec<u32>,
+    agent_user_name: Vec<u32>,
+    agent_group_id: Vec<i64>,
     pub strings: StringPool,
+}
+
+/// A missing number.
+pub const MISSING: i64 = i64::MIN;
+/// A missing string.
+pub const NO_TEXT: u32 = u32::MAX;
+
+#[inline]
+fn num(v: i64) -> Option<i64> {
+    (v != MISSING).then_some(v)
+}
+
+#[inline]
+fn text(v: u32) -> Option<u32> {
+    (v != NO_TEXT).then_some(v)
 }
 
 /// One record's fields, borrowed, for pushing into [`RawRecords`].
@@ -81,28 +100,81 @@ impl RawRecords {
     }
 
     pub fn push(&mut self, r: RecordRef<'_>) {
+        let n = |v: Option<i64>| v.unwrap_or(MISSING);
         self.agent_id.push(r.agent_id);
         self.time.push(r.time);
-        self.session_id.push(r.session_id);
-        self.sequence_number.push(r.sequence_number);
-        self.status_type.push(r.status_type);
-        self.status_sub_type.push(r.status_sub_type);
-        self.status_reason_id.push(r.status_reason_id);
-        let text = r.status_reason_text.map(|s| self.strings.intern(s));
-        self.status_reason_text.push(text);
-        let e = r.employee_id.map(|s| self.strings.intern(s));
+        self.session_id.push(n(r.session_id));
+        self.sequence_number.push(n(r.sequence_number));
+        self.status_type.push(n(r.status_type));
+        self.status_sub_type.push(n(r.status_sub_type));
+        self.status_reason_id.push(n(r.status_reason_id));
+        let t = r.status_reason_text.map_or(NO_TEXT, |s| self.strings.intern(s));
+        self.status_reason_text.push(t);
+        let e = r.employee_id.map_or(NO_TEXT, |s| self.strings.intern(s));
         self.employee_id.push(e);
-        let l = r.agent_login_name.map(|s| self.strings.intern(s));
+        let l = r.agent_login_name.map_or(NO_TEXT, |s| self.strings.intern(s));
         self.agent_login_name.push(l);
-        let u = r.agent_user_name.map(|s| self.strings.intern(s));
+        let u = r.agent_user_name.map_or(NO_TEXT, |s| self.strings.intern(s));
         self.agent_user_name.push(u);
-        self.agent_group_id.push(r.agent_group_id);
+        self.agent_group_id.push(n(r.agent_group_id));
+    }
+
+    #[inline]
+    pub fn session_id(&self, i: usize) -> Option<i64> {
+        num(self.session_id[i])
+    }
+    #[inline]
+    pub fn sequence_number(&self, i: usize) -> Option<i64> {
+        num(self.sequence_number[i])
+    }
+    #[inline]
+    pub fn status_type(&self, i: usize) -> Option<i64> {
+        num(self.status_type[i])
+    }
+    #[inline]
+    pub fn status_sub_type(&self, i: usize) -> Option<i64> {
+        num(self.status_sub_type[i])
+    }
+    #[inline]
+    pub fn status_reason_id(&self, i: usize) -> Option<i64> {
+        num(self.status_reason_id[i])
+    }
+    #[inline]
+    pub fn agent_group_id(&self, i: usize) -> Option<i64> {
+        num(self.agent_group_id[i])
+    }
+    /// String codes (see [`StringPool::get`]).
+    #[inline]
+    pub fn status_reason_text(&self, i: usize) -> Option<u32> {
+        text(self.status_reason_text[i])
+    }
+    #[inline]
+    pub fn employee_id(&self, i: usize) -> Option<u32> {
+        text(self.employee_id[i])
+    }
+    #[inline]
+    pub fn agent_login_name(&self, i: usize) -> Option<u32> {
+        text(self.agent_login_name[i])
+    }
+    #[inline]
+    pub fn agent_user_name(&self, i: usize) -> Option<u32> {
+        text(self.agent_user_name[i])
+    }
+
+    /// Whether records `a` and `b` share the dedupe key beyond agent and time: type,
+    /// subtype, sequence and session (missing equals missing, and differs from -1).
+    #[inline]
+    pub fn same_change(&self, a: usize, b: usize) -> bool {
+        self.status_type[a] == self.status_type[b]
+            && self.status_sub_type[a] == self.status_sub_type[b]
+            && self.sequence_number[a] == self.sequence_number[b]
+            && self.session_id[a] == self.session_id[b]
     }
 
     /// Appends another batch after this one, keeping input order.
     pub fn append(&mut self, other: RawRecords) {
         let remap: Vec<u32> = (0..other.strings.len() as u32).map(|i| self.strings.intern(other.strings.get(i))).collect();
-        let map = |v: Option<u32>| v.map(|i| remap[i as usize]);
+        let map = |v: u32| if v == NO_TEXT { NO_TEXT } else { remap[v as usize] };
         self.agent_id.extend(other.agent_id);
         self.time.extend(other.time);
         self.session_id.extend(other.session_id);

@@ -185,7 +185,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
     )?;
 
     // ---- agents ----
-    let by_agent = rollup(internal.clone().lazy(), vec![col("agent_idx")], false).collect()?;
+    let by_agent = collect_rollup(rollup(internal.clone().lazy(), vec![col("agent_idx")], false))?;
     let agent_rows: Vec<usize> = by_agent.column("agent_idx")?.u32()?.into_no_null_iter().map(|a| a as usize).collect();
     let mut order: Vec<usize> = (0..agent_rows.len()).collect();
     order.sort_by(|&x, &y| sh.agent_key[agent_rows[x]].cmp(&sh.agent_key[agent_rows[y]]));
@@ -203,9 +203,10 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
     let agents_df = DataFrame::new(agent_rows.len(), cols)?;
 
     // ---- teams ----
-    let teams_df = rollup(internal.clone().lazy(), vec![col("team")], true)
-        .sort(["team"], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true))
-        .collect()?;
+    let teams_df = collect_rollup(
+        rollup(internal.clone().lazy(), vec![col("team")], true)
+            .sort(["team"], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true)),
+    )?;
     let team_adjusted_pct: Vec<(Option<String>, Option<f64>)> = teams_df
         .column("team")?
         .str()?
@@ -215,7 +216,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         .collect();
 
     // ---- overall ----
-    let all = rollup(internal.lazy().with_column(lit(1u32).alias("_all")), vec![col("_all")], true).collect()?;
+    let all = collect_rollup(rollup(internal.lazy().with_column(lit(1u32).alias("_all")), vec![col("_all")], true))?;
     let overall = overall_from(&all)?;
 
     // ---- exceptions ----
@@ -266,7 +267,9 @@ fn rollup(lf: LazyFrame, keys: Vec<Expr>, count_agents: bool) -> LazyFrame {
     if count_agents {
         aggs.push(col("agent_idx").n_unique().cast(DataType::UInt32).alias("agents"));
     }
-    let secs = |c: &str, name: &str| (col(c).cast(DataType::Float64) / lit(1000.0)).alias(name);
+    // Seconds stay integer milliseconds here; `ms_to_seconds` divides exactly afterwards
+    // (Polars may turn `/ 1000.0` into `* 0.001`, which is not exact).
+    let secs = |c: &str, name: &str| col(c).alias(name);
     let ratio = |num: Expr, den: Expr, name: &str| {
         when(den.clone().eq(lit(0i64)))
             .then(lit(NULL).cast(DataType::Float64))
@@ -297,6 +300,31 @@ fn rollup(lf: LazyFrame, keys: Vec<Expr>, count_agents: bool) -> LazyFrame {
         secs("logged_in", "logged_in_seconds"),
     ]);
     lf.group_by_stable(keys).agg(aggs).select(out)
+}
+
+/// Columns of a roll-up that hold integer milliseconds, converted to seconds.
+const ROLLUP_SECONDS: &[&str] = &[
+    "scheduled_seconds",
+    "in_adherence_seconds",
+    "out_of_adherence_seconds",
+    "unknown_seconds",
+    "productive_scheduled_seconds",
+    "productive_actual_seconds",
+    "late_seconds",
+    "early_logout_seconds",
+    "logged_in_seconds",
+];
+
+/// Collects a roll-up and turns its millisecond sums into seconds (`ms / 1000`, the one
+/// conversion every view uses).
+fn collect_rollup(lf: LazyFrame) -> Result<DataFrame> {
+    let mut df = lf.collect()?;
+    for name in ROLLUP_SECONDS {
+        let ms: Vec<Option<Ms>> = df.column(name)?.i64()?.iter().collect();
+        let secs = seconds_opt(name, ms);
+        df.with_column(secs)?;
+    }
+    Ok(df)
 }
 
 fn overall_from(all: &DataFrame) -> Result<Overall> {

@@ -66,7 +66,8 @@ pub fn coverage_flag(v: Option<&str>) -> Result<Option<(Ms, Ms)>> {
         Error::usage(format!("--coverage {s:?} must be START/END, two RFC 3339 instants such as 2024-03-04T00:00:00Z/2024-03-11T00:00:00Z"))
     };
     let (a, b) = s.split_once('/').ok_or_else(bad)?;
-    let (a, b) = (time::parse_rfc3339(a.trim()).ok_or_else(bad)?, time::parse_rfc3339(b.trim()).ok_or_else(bad)?);
+    let read = |x: &str| time::parse_rfc3339(x.trim()).filter(|&t| time::in_range(t)).ok_or_else(bad);
+    let (a, b) = (read(a)?, read(b)?);
     if b <= a {
         return Err(Error::usage(format!("--coverage {s:?}: the end must be after the start")));
     }

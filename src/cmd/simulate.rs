@@ -1,9 +1,84 @@
-//! `adhere simulate` (not written yet).
+//! `adhere simulate`: write a realistic simulated data set (API pages, a schedule, rules).
+//!
+//! ```text
+//! adhere simulate --agents 25 --days 35 --seed 7 --out my-data
+//! adhere report --activity my-data/activity --schedule my-data/schedule.csv --rules my-data/rules.toml
+//! ```
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use is_terminal::IsTerminal;
+
+use crate::simulate::{simulate_with_progress, SimConfig};
 
 /// Flags of `adhere simulate`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "Examples:
+  adhere simulate --agents 25 --days 35 --seed 7 --out my-data
+  adhere simulate --agents 1000 --days 31 --start 2024-01-01 --out bench-data
 
-pub fn run(_args: Args) -> crate::Result<u8> {
-    Err(crate::Error::usage("adhere simulate is not implemented yet"))
+The same flags always write byte-identical files. Output: DIR/activity/ (API v2 pages,
+one UTC day per window), DIR/schedule.csv and DIR/rules.toml.")]
+pub struct Args {
+    /// Number of agents.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub agents: u32,
+    /// Number of days, from --start.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: u32,
+    /// Random seed: the same seed and flags give the same data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// First day, YYYY-MM-DD (UTC for the pages, local for the schedule).
+    #[arg(long, default_value = "2024-03-04", value_parser = parse_date)]
+    pub start: NaiveDate,
+    /// Records per API page (the `limit` of the API).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub page_size: u32,
+    /// Records per worked shift on average, login and logout included.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(4..=1000))]
+    pub changes_per_shift: u32,
+    /// Output directory (created if needed).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace DIR/activity, DIR/schedule.csv and DIR/rules.toml if they exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    crate::time::parse_date(s).ok_or_else(|| format!("{s:?} is not a date; write YYYY-MM-DD"))
+}
+
+pub fn run(args: Args) -> crate::Result<u8> {
+    let cfg = SimConfig {
+        agents: args.agents,
+        days: args.days,
+        seed: args.seed,
+        start: args.start,
+        page_size: args.page_size,
+        changes_per_shift: args.changes_per_shift,
+        force: args.force,
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(cfg.days as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("simulating {bar:40} {pos}/{len} days ({eta} left)").expect("progress template"),
+        );
+        bar
+    });
+    let summary = simulate_with_progress(&cfg, &args.out, &|done| {
+        if let Some(b) = &bar {
+            b.set_position(done as u64);
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let summary = summary?;
+    println!("{summary}");
+    let out = args.out.display();
+    println!("try: adhere report --activity {out}/activity --schedule {out}/schedule.csv --rules {out}/rules.toml");
+    Ok(0)
 }

@@ -149,7 +149,13 @@ fn read_row(path: &Path, h: &Header, rec: &csv::StringRecord, line: u64, opts: &
     let start = read_time(sv, &zone, opts.ambiguous, || loc(si, sv))?;
     let (end, ei, ev) = match (cell("end"), cell("length_minutes")) {
         (Some((i, v)), _) if !v.is_empty() => (read_time(v, &zone, opts.ambiguous, || loc(i, v))?, i, v),
-        (_, Some((i, v))) if !v.is_empty() => (start + read_length_minutes(v, || loc(i, v))?, i, v),
+        (_, Some((i, v))) if !v.is_empty() => {
+            let len = read_length_minutes(v, || loc(i, v))?;
+            let end = start.checked_add(len).filter(|&e| crate::time::in_range(e)).ok_or_else(|| {
+                Error::input_hint(loc(i, v), "this length is far too long", "length_minutes is the activity's length in minutes")
+            })?;
+            (end, i, v)
+        }
         (e, l) => {
             let i = e.or(l).map(|(i, _)| i).unwrap_or(si);
             return Err(Error::input_hint(loc(i, ""), "the row has no end", "give end or length_minutes"));

@@ -140,6 +140,14 @@ pub fn read_zone(cell: &str, loc: impl Fn() -> Location) -> Result<Zone> {
 
 /// Reads a time cell: RFC 3339 with an offset, else a local time in `zone`.
 pub fn read_time(cell: &str, zone: &Zone, ambiguous: Option<Ambiguous>, loc: impl Fn() -> Location) -> Result<Ms> {
+    let ms = read_time_any(cell, zone, ambiguous, &loc)?;
+    if !time::in_range(ms) {
+        return Err(Error::input_hint(loc(), "this time is out of range", "adhere reads times from the years 1900 to 2199"));
+    }
+    Ok(ms)
+}
+
+fn read_time_any(cell: &str, zone: &Zone, ambiguous: Option<Ambiguous>, loc: &impl Fn() -> Location) -> Result<Ms> {
     match time::parse_written_time(cell) {
         Some(WrittenTime::Instant(ms)) => Ok(ms),
         Some(WrittenTime::Local(naive)) => zone.resolve(naive, ambiguous).map_err(|p| Error::input_hint(loc(), p.message(), p.hint())),

@@ -1,0 +1,116 @@
+//! Benchmarks of every stage on data from `adhere simulate` (31 days): parsing API pages into
+//! the events frame, building timelines, reading schedules into shifts, the adherence sweep
+//! with every view, writing each view, and the whole report from files to files.
+//!
+//! Sizes come from `ADHERE_BENCH_AGENTS` (default `100,1000`; the reference workload W1 is
+//! `10000`). Data is simulated once into `target/bench-data/`. Run with
+//! `cargo bench --bench engine`; see BENCHMARKS.md for the numbers and the method.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use adhere::activity::timeline::Timelines;
+use adhere::activity::{Activity, LoadOptions};
+use adhere::adherence::{self, Options, ViewName};
+use adhere::report::{exporter, write_atomic, Format, Output};
+use adhere::rules::Rules;
+use adhere::schedule::{self, ReadOptions, Shifts};
+use adhere::simulate::{simulate, SimConfig};
+use adhere::time::MINUTE;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+const DAYS: u32 = 31;
+
+fn sizes() -> Vec<u32> {
+    std::env::var("ADHERE_BENCH_AGENTS").unwrap_or_else(|_| "100,1000".into()).split(',').filter_map(|s| s.trim().parse().ok()).collect()
+}
+
+/// Simulated data for `agents` × 31 days, generated on first use.
+pub fn data(agents: u32) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-data/{agents}x{DAYS}"));
+    if !dir.join("schedule.csv").is_file() {
+        let cfg = SimConfig { agents, days: DAYS, seed: 1, force: true, ..Default::default() };
+        simulate(&cfg, &dir).expect("simulate");
+    }
+    dir
+}
+
+fn inputs(dir: &Path) -> (Activity, schedule::ScheduleInput, Rules) {
+    let rules = Rules::load(&dir.join("rules.toml")).unwrap();
+    let sched = schedule::read_files(&[dir.join("schedule.csv")], None, &ReadOptions::default()).unwrap();
+    let activity = Activity::load(&[dir.join("activity")], &LoadOptions::default()).unwrap();
+    (activity, sched, rules)
+}
+
+fn group<'a>(c: &'a mut Criterion, name: &str, agents: u32) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(10);
+    if agents >= 10_000 {
+        g.measurement_time(Duration::from_secs(60));
+    }
+    g
+}
+
+fn stages(c: &mut Criterion) {
+    for agents in sizes() {
+        let dir = data(agents);
+        let (activity, sched, rules) = inputs(&dir);
+
+        let mut g = group(c, "parse_pages", agents);
+        g.bench_with_input(BenchmarkId::from_parameter(agents), &dir, |b, dir| {
+            b.iter(|| Activity::load(&[dir.join("activity")], &LoadOptions::default()).unwrap())
+        });
+        g.finish();
+
+        let mut g = group(c, "timelines", agents);
+        g.bench_function(BenchmarkId::from_parameter(agents), |b| b.iter(|| Timelines::build(&activity)));
+        g.finish();
+
+        let mut g = group(c, "schedule_to_shifts", agents);
+        g.bench_with_input(BenchmarkId::from_parameter(agents), &dir, |b, dir| {
+            b.iter(|| {
+                let s = schedule::read_files(&[dir.join("schedule.csv")], None, &ReadOptions::default()).unwrap();
+                let rr = adherence::row_rules(&s.rows, &rules).unwrap();
+                Shifts::build(&s.rows, &rr, 60 * MINUTE)
+            })
+        });
+        g.finish();
+
+        let mut g = group(c, "sweep_all_views", agents);
+        g.bench_function(BenchmarkId::from_parameter(agents), |b| {
+            b.iter(|| adherence::compute(&activity, &sched.rows, &rules, &Options::default()).unwrap())
+        });
+        g.finish();
+
+        let report = adherence::compute(&activity, &sched.rows, &rules, &Options::default()).unwrap();
+        for view in ViewName::ALL {
+            let mut g = group(c, &format!("write_json_{}", view.name()), agents);
+            g.bench_function(BenchmarkId::from_parameter(agents), |b| {
+                b.iter(|| {
+                    exporter(Format::Json).unwrap().serialize(&Output { view, frame: report.view(view), report: Some(&report) }).unwrap()
+                })
+            });
+            g.finish();
+        }
+
+        let out = tempfile::tempdir().unwrap();
+        let mut g = group(c, "full_report_every_view", agents);
+        g.bench_with_input(BenchmarkId::from_parameter(agents), &dir, |b, dir| {
+            b.iter(|| {
+                let (activity, sched, rules) = inputs(dir);
+                let report = adherence::compute(&activity, &sched.rows, &rules, &Options::default()).unwrap();
+                for view in ViewName::ALL {
+                    let bytes = exporter(Format::Json)
+                        .unwrap()
+                        .serialize(&Output { view, frame: report.view(view), report: Some(&report) })
+                        .unwrap();
+                    write_atomic(&out.path().join(format!("{}.json", view.name())), &bytes).unwrap();
+                }
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);
