@@ -168,6 +168,10 @@ fn documents_are_whole_reports_written_once() {
     assert!(std::fs::read_to_string(&file).unwrap().starts_with("# Adherence report: 2024-03-04 to 2024-03-05"));
     // Nothing else is left in the directories (no temporary files).
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    // `adhere states` has no adherence report to render.
+    let mut states = adhere();
+    states.arg("states").arg("--activity").args(&sc.activity).args(["--format", "markdown"]);
+    states.assert().code(2).stderr(predicate::str::contains("adhere report --format html"));
 }
 
 /// The page script's decoder of timeline lanes: base-32 numbers, digits from MORE then a

@@ -25,7 +25,7 @@ use crate::time::Ambiguous;
 /// Flags of `adhere explain`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Every piece of the agent's shifts on that date: the scheduled activity, the actual state and reason,\nthe verdict (in / out / unknown / excluded) and the rule that decided it; then how each figure of\nthe shifts view is made.\n\nExamples:\n  adhere explain --agent E1001 --date 2024-03-04\n  adhere explain --activity pages/ --schedule week.csv --agent jane@example.com --date 2024-03-05 --format markdown\n  adhere explain --activity pages/ --schedule week.csv --agent E1001 --date 2024-03-05 --format json --out e1001.json"
+    after_help = "Every piece of the agent's shifts on that date: the scheduled activity, the actual state and reason,\nthe verdict (in / out / unknown / excluded) and the rule that decided it; then how each figure of\nthe shifts view is made.\n\nExamples:\n  adhere explain --agent E10001 --date 2024-03-04\n  adhere explain --activity pages/ --schedule week.csv --agent jane@example.com --date 2024-03-05 --format markdown\n  adhere explain --activity pages/ --schedule week.csv --agent E10001 --date 2024-03-05 --format json --out e10001.json"
 )]
 pub struct Args {
     /// The agent: its schedule key (as in the schedule's agent column), or its employee id,

@@ -41,6 +41,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<u8> {
+    if args.format.is_document() {
+        return Err(crate::Error::usage(
+            "--format markdown and html render whole adherence reports; use `adhere report --format html` (its time in state section) or a data format here",
+        ));
+    }
     let paths = if args.activity.is_empty() {
         let dir = common::sample_dir()?;
         eprintln!("adhere: no --activity given: using the bundled sample data in {}", dir.display());

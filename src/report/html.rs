@@ -363,9 +363,9 @@ fn timelines(h: &mut String, ex: Option<&Explanations>) {
     );
 }
 
-/// Colour of an adherence percentage: red at 60% and below, through amber, to green at 100%.
+/// Colour of an adherence percentage: red at 70% and below, through amber, to green at 100%.
 fn heat_colour(p: f64) -> String {
-    let x = ((p - 60.0) / 40.0).clamp(0.0, 1.0);
+    let x = ((p - 70.0) / 30.0).clamp(0.0, 1.0);
     format!("hsl({:.0},70%,{:.0}%)", x * 125.0, 52.0 - 8.0 * x)
 }
 
@@ -440,8 +440,8 @@ fn heatmap(h: &mut String, report: &Report, step_minutes: i64) {
         }
     }
     h.push_str("</svg></div><div class=\"legend\">");
-    for p in [60.0, 70.0, 80.0, 90.0, 100.0] {
-        legend_item(h, &heat_colour(p), &format!("{}{p}%", if p == 60.0 { "≤ " } else { "" }));
+    for p in [70.0, 80.0, 90.0, 95.0, 100.0] {
+        legend_item(h, &heat_colour(p), &format!("{}{p}%", if p == 70.0 { "≤ " } else { "" }));
     }
     h.push_str("</div></section>\n");
 }

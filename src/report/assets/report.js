@@ -194,8 +194,9 @@
       'adherence ' + pct(m[0]), 'adjusted ' + pct(m[1]), 'conformance ' + pct(m[2])];
     if (m[7]) parts.push('<span class="bad">no-show</span>');
     else {
-      if (m[3] !== null) parts.push((m[5] ? '<span class="bad">' : '<span>') + 'late ' + dur(m[3]) + '</span>');
-      if (m[4] !== null) parts.push((m[6] ? '<span class="bad">' : '<span>') + 'early logout ' + dur(m[4]) + '</span>');
+      if (m[3] === 0) parts.push('on time');
+      else if (m[3] !== null) parts.push((m[5] ? '<span class="bad">' : '<span>') + 'late ' + dur(m[3]) + '</span>');
+      if (m[4]) parts.push((m[6] ? '<span class="bad">' : '<span>') + 'early logout ' + dur(m[4]) + '</span>');
     }
     parts.push(m[8] + ' exception' + (m[8] === 1 ? '' : 's'));
     parts.push('<code>adhere explain --agent ' + esc(/^[\w@.+-]+$/.test(a[0]) ? a[0] : "'" + a[0].replace(/'/g, "'\\''") + "'") + ' --date ' + s[1] + '</code>');
