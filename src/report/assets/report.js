@@ -215,6 +215,11 @@
     var list = selection();
     var W = Math.max(300, Math.floor(box.clientWidth || 900) - 22);
     lastWidth = box.clientWidth;
+    if (!D.shifts.length) {
+      box.innerHTML = '<p class="muted">No shift in this report.</p>';
+      info.textContent = '';
+      return;
+    }
     if (agentSel.value === '' && !dateSel.value) {
       box.innerHTML = '<p class="muted">Pick an agent, or a date to see every agent on it.</p>';
       info.textContent = '';
