@@ -25,21 +25,28 @@ pub struct StateRows {
     /// Activity agent index.
     pub agent: Vec<u32>,
     pub day: Vec<i64>,
-    pub state: Vec<String>,
+    /// Index into `tokens`.
+    pub state: Vec<u32>,
     pub seconds: Vec<Ms>,
     pub entries: Vec<u32>,
     pub logged_in: Vec<Ms>,
+    /// Distinct state tokens (`online`, `away:Lunch`, …).
+    pub tokens: Vec<String>,
 }
+
+/// One agent's totals: (day, token, seconds, entries), sorted by (day, token).
+type AgentDays = Vec<(i64, String, Ms, u32)>;
 
 /// Splits every logged-in run of every agent at local midnights and totals it per day and
 /// token. `days` limits the output to local dates in `[from, to]`.
 pub fn time_in_state(activity: &Activity, timelines: &Timelines, labels: &[AgentLabel], days: (Option<i64>, Option<i64>)) -> StateRows {
-    let per_agent: Vec<Vec<(i64, String, Ms, u32)>> =
+    let per_agent: Vec<AgentDays> =
         (0..activity.agents.len()).into_par_iter().map(|a| agent_days(activity, timelines, a, &labels[a].zone)).collect();
     // Sort agents by (label, agent_id); agents are in agent_id order already.
     let mut order: Vec<usize> = (0..activity.agents.len()).collect();
     order.sort_by(|&x, &y| labels[x].agent.cmp(&labels[y].agent).then(x.cmp(&y)));
     let mut out = StateRows::default();
+    let mut token_index: HashMap<String, u32> = HashMap::new();
     for a in order {
         let rows = &per_agent[a];
         let mut i = 0;
@@ -54,9 +61,18 @@ pub fn time_in_state(activity: &Activity, timelines: &Timelines, labels: &[Agent
             let keep = days.0.is_none_or(|f| day >= f) && days.1.is_none_or(|t| day <= t);
             if keep {
                 for r in &rows[i..j] {
+                    let t = match token_index.get(&r.1) {
+                        Some(&t) => t,
+                        None => {
+                            out.tokens.push(r.1.clone());
+                            let t = (out.tokens.len() - 1) as u32;
+                            token_index.insert(r.1.clone(), t);
+                            t
+                        }
+                    };
                     out.agent.push(a as u32);
                     out.day.push(day);
-                    out.state.push(r.1.clone());
+                    out.state.push(t);
                     out.seconds.push(r.2);
                     out.entries.push(r.3);
                     out.logged_in.push(total);
@@ -68,9 +84,37 @@ pub fn time_in_state(activity: &Activity, timelines: &Timelines, labels: &[Agent
     out
 }
 
-/// (day, token, seconds, entries) of one agent, sorted by (day, token).
-fn agent_days(activity: &Activity, tl: &Timelines, a: usize, zone: &Zone) -> Vec<(i64, String, Ms, u32)> {
+/// The current local day of a walk forward in time, with its bounds.
+struct DayCursor<'a> {
+    zone: &'a Zone,
+    day: i64,
+    start: Ms,
+    end: Ms,
+}
+
+impl<'a> DayCursor<'a> {
+    fn new(zone: &'a Zone) -> Self {
+        DayCursor { zone, day: 0, start: Ms::MAX, end: Ms::MIN }
+    }
+
+    /// The local day holding `t` and where it ends.
+    fn at(&mut self, t: Ms) -> (i64, Ms) {
+        if !(self.start <= t && t < self.end) {
+            self.day = self.zone.local_day(t);
+            self.start = self.zone.day_start(self.day);
+            self.end = self.zone.day_start(self.day + 1);
+            if self.end <= t {
+                // A zone whose offsets run backwards across midnight: take the rest as one day.
+                self.end = Ms::MAX;
+            }
+        }
+        (self.day, self.end)
+    }
+}
+
+fn agent_days(activity: &Activity, tl: &Timelines, a: usize, zone: &Zone) -> AgentDays {
     let mut acc: HashMap<(i64, u8, u32), (Ms, u32)> = HashMap::new();
+    let mut cursor = DayCursor::new(zone);
     for i in tl.range(a) {
         let st = tl.state[i];
         if !State::is_logged_in_code(st) {
@@ -79,18 +123,21 @@ fn agent_days(activity: &Activity, tl: &Timelines, a: usize, zone: &Zone) -> Vec
         let (mut s, e) = (tl.start[i], tl.end[i]);
         let reason = if st == State::Away as u8 { tl.reason[i] } else { NO_REASON };
         while s < e {
-            let day = zone.local_day(s);
-            let next = zone.day_start(day + 1);
-            let u = if next > s { e.min(next) } else { e };
+            let (day, day_end) = cursor.at(s);
+            let u = e.min(day_end);
             let v = acc.entry((day, st, reason)).or_default();
             v.0 += u - s;
             v.1 += 1;
             s = u;
         }
     }
-    let mut rows: Vec<(i64, String, Ms, u32)> = acc
+    let mut names: HashMap<(u8, u32), String> = HashMap::new();
+    let mut rows: AgentDays = acc
         .into_iter()
-        .map(|((day, st, reason), (secs, n))| (day, token(State::from_code(st), activity.reason_text(reason)), secs, n))
+        .map(|((day, st, reason), (secs, n))| {
+            let name = names.entry((st, reason)).or_insert_with(|| token(State::from_code(st), activity.reason_text(reason))).clone();
+            (day, name, secs, n)
+        })
         .collect();
     rows.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.cmp(&y.1)));
     rows

@@ -2,6 +2,8 @@
 //! rolls shifts up to agents, teams and the overall figure with one lazy group-by (sums of
 //! milliseconds first, then the ratios: roll-ups never average percentages).
 
+use std::collections::HashMap;
+
 use polars::prelude::*;
 
 use super::states::{AgentLabel, StateRows};
@@ -79,15 +81,40 @@ impl Identity {
 
 /// Identity columns for rows that belong to schedule agents `agents`, with per-row team and
 /// zone.
-fn identity_columns(ctx: &Context, id: &Identity, agents: &[usize], team: Vec<Option<String>>, timezone: Vec<String>) -> Vec<Column> {
-    vec![
-        Column::new("agent".into(), agents.iter().map(|&a| ctx.shifts.agent_key[a].as_str()).collect::<Vec<_>>()),
+fn identity_columns(
+    ctx: &Context,
+    id: &Identity,
+    agents: &[usize],
+    team: Vec<Option<String>>,
+    timezone: Vec<String>,
+) -> Result<Vec<Column>> {
+    Ok(vec![
+        text_column("agent", agents.iter().map(|&a| Some(ctx.shifts.agent_key[a].as_str())))?,
         Column::new("agent_id".into(), agents.iter().map(|&a| id.agent_id[a]).collect::<Vec<_>>()),
-        Column::new("employee_id".into(), agents.iter().map(|&a| id.employee_id[a].clone()).collect::<Vec<_>>()),
-        Column::new("login_name".into(), agents.iter().map(|&a| id.login_name[a].clone()).collect::<Vec<_>>()),
-        Column::new("team".into(), team),
-        Column::new("timezone".into(), timezone),
-    ]
+        text_column("employee_id", agents.iter().map(|&a| id.employee_id[a].as_deref()))?,
+        text_column("login_name", agents.iter().map(|&a| id.login_name[a].as_deref()))?,
+        text_column("team", team.iter().map(|t| t.as_deref()))?,
+        text_column("timezone", timezone.iter().map(|t| Some(t.as_str())))?,
+    ])
+}
+
+/// A text column whose values repeat a lot (identity fields, tokens): each distinct value is
+/// stored once and the rows gather views of it, so a month of intervals does not hold the
+/// agent's name millions of times.
+pub fn text_column<'a>(name: &str, values: impl IntoIterator<Item = Option<&'a str>>) -> Result<Column> {
+    let mut dict: Vec<Option<&str>> = Vec::new();
+    let mut pos: HashMap<Option<&str>, IdxSize> = HashMap::new();
+    let idx: Vec<IdxSize> = values
+        .into_iter()
+        .map(|v| {
+            *pos.entry(v).or_insert_with(|| {
+                dict.push(v);
+                (dict.len() - 1) as IdxSize
+            })
+        })
+        .collect();
+    let dict = Series::new(name.into(), dict).cast(&DataType::String)?;
+    Ok(dict.take(&IdxCa::from_vec(name.into(), idx))?.into_column())
 }
 
 /// Builds every view but `states`.
@@ -134,7 +161,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         agents_col.iter().zip(&shift_idx).map(|(&a, &s)| sh.shift_team[s].clone().or_else(|| id.group_text[a].clone())).collect();
     let shift_tz: Vec<String> = shift_idx.iter().map(|&s| zone_name(sh.shift_zone[s])).collect();
 
-    let mut cols = identity_columns(ctx, &id, &agents_col, shift_team.clone(), shift_tz);
+    let mut cols = identity_columns(ctx, &id, &agents_col, shift_team.clone(), shift_tz)?;
     cols.push(dates("shift_date", shift_idx.iter().map(|&s| sh.shift_day[s]).collect())?);
     cols.push(instants("shift_start", shift_idx.iter().map(|&s| Some(sh.shift_start[s])).collect())?);
     cols.push(instants("shift_end", shift_idx.iter().map(|&s| Some(sh.shift_end[s])).collect())?);
@@ -198,7 +225,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         &agent_rows,
         agent_rows.iter().map(|&a| id.team[a].clone()).collect(),
         agent_rows.iter().map(|&a| id.timezone[a].clone()).collect(),
-    );
+    )?;
     cols.extend(by_agent.columns().iter().filter(|c| c.name() != "agent_idx").cloned());
     let agents_df = DataFrame::new(agent_rows.len(), cols)?;
 
@@ -379,15 +406,15 @@ fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
         }
     }
     let n = agents.len();
-    let mut cols = identity_columns(ctx, id, &agents, team, tz);
+    let mut cols = identity_columns(ctx, id, &agents, team, tz)?;
     cols.push(dates("shift_date", day)?);
     cols.push(instants("shift_start", ss)?);
     cols.push(instants("shift_end", se)?);
     cols.push(instants("start", start)?);
     cols.push(instants("end", end)?);
     cols.push(seconds("duration_seconds", dur));
-    cols.push(Column::new("activity".into(), activity));
-    cols.push(Column::new("state".into(), state));
+    cols.push(text_column("activity", activity.iter().map(|s| Some(s.as_str())))?);
+    cols.push(text_column("state", state.iter().map(|s| Some(s.as_str())))?);
     Ok(DataFrame::new(n, cols)?)
 }
 
@@ -419,9 +446,9 @@ fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
         &agents,
         agents.iter().map(|&a| id.team[a].clone()).collect(),
         agents.iter().map(|&a| id.timezone[a].clone()).collect(),
-    );
+    )?;
     cols.push(dates("date", day)?);
-    cols.push(Column::new("local_time".into(), local_time));
+    cols.push(text_column("local_time", local_time.iter().map(|s| Some(s.as_str())))?);
     cols.push(instants("interval_start", start)?);
     cols.push(instants("interval_end", end)?);
     cols.push(seconds("scheduled_seconds", sched));
@@ -438,14 +465,14 @@ pub fn states_frame(activity: &Activity, labels: &[AgentLabel], rows: &StateRows
     let a = |i: usize| &activity.agents[rows.agent[i] as usize];
     let l = |i: usize| &labels[rows.agent[i] as usize];
     let cols = vec![
-        Column::new("agent".into(), (0..n).map(|i| l(i).agent.clone()).collect::<Vec<_>>()),
+        text_column("agent", (0..n).map(|i| Some(l(i).agent.as_str())))?,
         Column::new("agent_id".into(), (0..n).map(|i| Some(a(i).agent_id)).collect::<Vec<_>>()),
-        Column::new("employee_id".into(), (0..n).map(|i| a(i).employee_id.clone()).collect::<Vec<_>>()),
-        Column::new("login_name".into(), (0..n).map(|i| a(i).login_name.clone()).collect::<Vec<_>>()),
-        Column::new("team".into(), (0..n).map(|i| l(i).team.clone()).collect::<Vec<_>>()),
-        Column::new("timezone".into(), (0..n).map(|i| l(i).zone.name().to_string()).collect::<Vec<_>>()),
+        text_column("employee_id", (0..n).map(|i| a(i).employee_id.as_deref()))?,
+        text_column("login_name", (0..n).map(|i| a(i).login_name.as_deref()))?,
+        text_column("team", (0..n).map(|i| l(i).team.as_deref()))?,
+        text_column("timezone", (0..n).map(|i| Some(l(i).zone.name())))?,
         dates("date", rows.day.clone())?,
-        Column::new("state".into(), rows.state.clone()),
+        text_column("state", rows.state.iter().map(|&t| Some(rows.tokens[t as usize].as_str())))?,
         seconds("seconds", rows.seconds.clone()),
         Column::new("entries".into(), rows.entries.clone()),
         seconds("logged_in_seconds", rows.logged_in.clone()),
