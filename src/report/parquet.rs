@@ -10,7 +10,10 @@
 //! | flags (`is_late`, `no_show`, …) | `BOOLEAN` |
 //!
 //! Nulls stay nulls; values are those of the JSON view (the tests read every view back and
-//! compare). Zstandard compression.
+//! compare). Zstandard compression. The Arrow schema Polars embeds in the file uses the
+//! oldest Arrow types (`LargeUtf8` for text, not `Utf8View`), so pyarrow before 15 and other
+//! older Arrow readers open the files too; that takes Polars' sink, which writes to a path, so
+//! the file is written to a private temporary directory and read back.
 
 use polars::prelude::*;
 
@@ -37,9 +40,18 @@ pub fn parquet_frame(df: &DataFrame) -> Result<DataFrame> {
 
 impl Exporter for Parquet {
     fn serialize(&self, out: &Output) -> Result<Vec<u8>> {
-        let mut df = parquet_frame(out.frame)?;
-        let mut buf = Vec::new();
-        ParquetWriter::new(&mut buf).with_compression(ParquetCompression::Zstd(None)).finish(&mut df)?;
-        Ok(buf)
+        let df = parquet_frame(out.frame)?;
+        let dir = tempfile::tempdir().map_err(|e| crate::Error::io("temporary directory", e))?;
+        let path = dir.path().join("view.parquet");
+        let options = ParquetWriteOptions {
+            compression: ParquetCompression::Zstd(None),
+            compat_level: Some(CompatLevel::oldest()),
+            ..Default::default()
+        };
+        let target = SinkTarget::Path(PlRefPath::new(path.to_string_lossy().as_ref()));
+        df.lazy()
+            .sink(SinkDestination::File { target }, FileWriteFormat::Parquet(std::sync::Arc::new(options)), UnifiedSinkArgs::default())?
+            .collect()?;
+        std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))
     }
 }
