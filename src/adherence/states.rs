@@ -68,30 +68,46 @@ pub fn time_in_state(activity: &Activity, timelines: &Timelines, labels: &[Agent
     out
 }
 
-/// (day, token, seconds, entries) of one agent, sorted by (day, token).
-fn agent_days(activity: &Activity, tl: &Timelines, a: usize, zone: &Zone) -> Vec<(i64, String, Ms, u32)> {
-    let mut acc: HashMap<(i64, u8, u32), (Ms, u32)> = HashMap::new();
+/// (day, token, seconds, entries) of one agent, sorted by (day, token). Reasons that share
+/// a text (with different reason ids) are one token here: their touching pieces are one
+/// entry.
+pub fn agent_days(activity: &Activity, tl: &Timelines, a: usize, zone: &Zone) -> Vec<(i64, String, Ms, u32)> {
+    // Token of each (state, reason) once; pieces are totalled by (day, token).
+    let mut token_of: HashMap<(u8, u32), u32> = HashMap::new();
+    let mut tokens: Vec<String> = Vec::new();
+    let mut index_of_token: HashMap<String, u32> = HashMap::new();
+    let mut acc: HashMap<(i64, u32), (Ms, u32)> = HashMap::new();
+    let mut prev: Option<(Ms, i64, u32)> = None; // (end, day, token) of the previous piece
     for i in tl.range(a) {
         let st = tl.state[i];
         if !State::is_logged_in_code(st) {
+            prev = None;
             continue;
         }
         let (mut s, e) = (tl.start[i], tl.end[i]);
         let reason = if st == State::Away as u8 { tl.reason[i] } else { NO_REASON };
+        let tok = *token_of.entry((st, reason)).or_insert_with(|| {
+            let t = token(State::from_code(st), activity.reason_text(reason));
+            *index_of_token.entry(t.clone()).or_insert_with(|| {
+                tokens.push(t);
+                (tokens.len() - 1) as u32
+            })
+        });
         while s < e {
             let day = zone.local_day(s);
             let next = zone.day_start(day + 1);
             let u = if next > s { e.min(next) } else { e };
-            let v = acc.entry((day, st, reason)).or_default();
+            let v = acc.entry((day, tok)).or_default();
             v.0 += u - s;
-            v.1 += 1;
+            if prev != Some((s, day, tok)) {
+                v.1 += 1;
+            }
+            prev = Some((u, day, tok));
             s = u;
         }
     }
-    let mut rows: Vec<(i64, String, Ms, u32)> = acc
-        .into_iter()
-        .map(|((day, st, reason), (secs, n))| (day, token(State::from_code(st), activity.reason_text(reason)), secs, n))
-        .collect();
+    let mut rows: Vec<(i64, String, Ms, u32)> =
+        acc.into_iter().map(|((day, tok), (secs, n))| (day, tokens[tok as usize].clone(), secs, n)).collect();
     rows.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.cmp(&y.1)));
     rows
 }
