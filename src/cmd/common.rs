@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::activity::{Activity, LoadOptions, ReasonNames};
+use crate::activity::{Activity, ReasonNames};
 use crate::adherence::{Report, ViewName};
-use crate::enrich::{Enrichment, TeamLevel};
+use crate::enrich::{EnrichOptions, Enrichment, TeamLevel};
 use crate::error::{Error, Result};
 use crate::report::{exporter, write_atomic, Format, Output};
 use crate::time::{self, Ms, Zone};
@@ -48,20 +48,9 @@ pub struct EnrichArgs {
 /// Loads the enrichment (stores among `activity_paths`, then `--enrichment`) and the
 /// activity with it: configured reason texts, bots left out, names and teams applied.
 pub fn load_activity(activity_paths: &[PathBuf], coverage: Option<(Ms, Ms)>, e: &EnrichArgs) -> Result<(Activity, Enrichment)> {
-    let mut enrichment = Enrichment::default();
-    if !e.no_enrichment {
-        let stores: Vec<PathBuf> = activity_paths.iter().filter(|p| crate::liveperson::store::is_store(p)).cloned().collect();
-        enrichment = Enrichment::load(&stores)?;
-        enrichment.merge(Enrichment::load(&e.enrichment)?);
-    }
-    let opts = LoadOptions {
-        coverage,
-        reason_texts: enrichment.reason_texts(),
-        reason_names: e.reason_names,
-        exclude_agents: if e.include_bots { Default::default() } else { enrichment.bots() },
-    };
-    let mut activity = Activity::load(activity_paths, &opts)?;
-    enrichment.apply(&mut activity, e.team_level);
+    let enrichment = if e.no_enrichment { Enrichment::default() } else { Enrichment::for_inputs(activity_paths, &e.enrichment)? };
+    let opts = EnrichOptions { include_bots: e.include_bots, team_level: e.team_level, reason_names: e.reason_names };
+    let activity = crate::enrich::load_activity(activity_paths, coverage, &enrichment, &opts)?;
     if !enrichment.is_empty() {
         eprintln!("adhere: {}", enrichment.describe());
     }

@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::activity::{Activity, UserFacts};
+use crate::activity::{Activity, LoadOptions, ReasonNames, UserFacts};
 use crate::error::{Error, Location, Result};
 use crate::time::Ms;
 pub use model::{AgentGroup, Conversation, StatusReason, User};
@@ -58,7 +58,38 @@ impl FromStr for TeamLevel {
     }
 }
 
+/// How enrichment changes a report (`--include-bots`, `--team-level`, `--reason-names`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnrichOptions {
+    pub include_bots: bool,
+    pub team_level: TeamLevel,
+    pub reason_names: ReasonNames,
+}
+
+/// Loads activity with `enrichment`: configured reason texts, bots and API users left out
+/// (unless `include_bots`), agents named and their teams set.
+pub fn load_activity(paths: &[PathBuf], coverage: Option<(Ms, Ms)>, enrichment: &Enrichment, o: &EnrichOptions) -> Result<Activity> {
+    let opts = LoadOptions {
+        coverage,
+        reason_texts: enrichment.reason_texts(),
+        reason_names: o.reason_names,
+        exclude_agents: if o.include_bots { HashSet::new() } else { enrichment.bots() },
+    };
+    let mut activity = Activity::load(paths, &opts)?;
+    enrichment.apply(&mut activity, o.team_level);
+    Ok(activity)
+}
+
 impl Enrichment {
+    /// The enrichment of a report: what the `adhere fetch` stores among `activity_paths`
+    /// hold, then `extra` inputs on top.
+    pub fn for_inputs(activity_paths: &[PathBuf], extra: &[PathBuf]) -> Result<Enrichment> {
+        let stores: Vec<PathBuf> = activity_paths.iter().filter(|p| crate::liveperson::store::is_store(p)).cloned().collect();
+        let mut e = Enrichment::load(&stores)?;
+        e.merge(Enrichment::load(extra)?);
+        Ok(e)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.users.is_empty() && self.groups.is_empty() && self.reasons.is_empty() && self.conversations.is_empty()
     }
