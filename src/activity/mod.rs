@@ -152,8 +152,8 @@ pub struct Activity {
     pub coverage: Coverage,
     pub coverage_source: CoverageSource,
     /// Away reason texts (as recorded, or as configured for the reason id; see
-    /// [`ReasonNames`]); the `reason` column holds indexes into this. A text may appear
-    /// more than once, with different reason ids.
+    /// [`ReasonNames`]; empty for a reason known only by its id); the `reason` column holds
+    /// indexes into this. A text may appear more than once, with different reason ids.
     pub reasons: Vec<String>,
     /// The `statusReasonId` of each reason (parallel to `reasons`; None when the records
     /// carried none, -1 or 0).
@@ -224,7 +224,9 @@ impl Activity {
                                 ReasonNames::Recorded => recorded.or(configured),
                                 ReasonNames::Configured => configured.or(recorded),
                             };
-                            match text {
+                            // A reason id without any text still has a code (reports show
+                            // plain `away`; rules can name it by id).
+                            match text.or(id.map(|_| "")) {
                                 None => NO_REASON,
                                 Some(t) => *reason_of_pair.entry((t.to_string(), id)).or_insert_with(|| {
                                     reasons.push(t.to_string());
@@ -322,9 +324,10 @@ impl Activity {
         self.events.column(name).expect("events column").u32().expect("u32").cont_slice().expect("contiguous")
     }
 
-    /// The away reason text of a reason code, if any.
+    /// The away reason text of a reason code, if any (a reason known only by its id has
+    /// none).
     pub fn reason_text(&self, code: u32) -> Option<&str> {
-        (code != NO_REASON).then(|| self.reasons[code as usize].as_str())
+        (code != NO_REASON).then(|| self.reasons[code as usize].as_str()).filter(|t| !t.is_empty())
     }
 }
 

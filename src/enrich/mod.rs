@@ -204,9 +204,10 @@ impl Enrichment {
     }
 
     /// Names every activity agent and its team. The team comes from the agent's group in
-    /// its records, else its group in the Users API (`memberOf`): the group's name at
-    /// `level` when agent groups are loaded, else the group id as text (as without
-    /// enrichment).
+    /// its records, else its group in the Users API (`memberOf`); a record group of -1 (the
+    /// root group, where LivePerson puts agents it has no group for) gives way to
+    /// `memberOf`. The team is the group's name at `level` when agent groups are loaded,
+    /// else the group id as text (as without enrichment).
     pub fn apply(&self, activity: &mut Activity, level: TeamLevel) {
         if self.users.is_empty() && self.groups.is_empty() {
             return;
@@ -214,7 +215,7 @@ impl Enrichment {
         for a in &mut activity.agents {
             let user = self.users.get(&a.agent_id);
             let member_of = user.and_then(|u| u.agent_group_id);
-            let candidates = [a.group_id, member_of];
+            let candidates = if a.group_id.is_none_or(|g| g == -1) { [member_of, a.group_id] } else { [a.group_id, member_of] };
             let named = candidates.iter().flatten().find_map(|&g| self.team_of_group(g, level));
             a.team = named.or_else(|| candidates.iter().flatten().next().map(|g| g.to_string()));
             if let Some(u) = user {

@@ -847,3 +847,45 @@ pub fn conversation(id: &str, start: i64, end: Option<i64>, latest: i64, before:
         "messageRecords": [{"type": "TEXT_PLAIN", "messageData": {"msg": {"text": "a transcript adhere should not ask for"}}}]
     })
 }
+
+/// The agentId of agent `a` of [`dataset`].
+pub fn agent_id(a: usize) -> i64 {
+    5_400_000_000i64 + a as i64 * 7919
+}
+
+/// A bot user's id (Users API userTypeId 2).
+pub const BOT: i64 = 777;
+/// The renamed reason: "Coffee break" in the status changes of [`dataset`], "Coffee" in
+/// the Status Reason API now.
+pub const COFFEE: i64 = 2_642_559_712;
+
+/// What the Users, Agent Groups and Status Reason APIs answer for the agents of
+/// [`dataset`]: every agent with a full name, an employee id (also for the agents whose
+/// records have none) and `memberOf` Care East; the midnight agent (99) deleted; a bot; a
+/// record without an id. Groups: Main Group (-1) → Care (100) → Care East (2204871310),
+/// and a deleted group. Reasons: Coffee break renamed "Coffee", a deleted Lunch (31).
+pub fn directory(agents: usize) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
+    let mut users: Vec<Value> = (0..agents)
+        .map(|a| {
+            json!({"id": agent_id(a).to_string(), "loginName": format!("agent{a}@brand.example"), "fullName": format!("Full Name {a}"),
+                   "nickname": format!("Nick {a}"), "employeeId": format!("EMP-{a:04}"),
+                   "memberOf": {"agentGroupId": "2204871310", "assignmentDate": "2024-01-02 09:00:00"},
+                   "userTypeId": 1, "isApiUser": false, "deleted": false})
+        })
+        .collect();
+    users.push(json!({"id": 99, "loginName": "night@brand.example", "fullName": "Night Owl", "employeeId": "EMP-MID",
+                      "memberOf": {"agentGroupId": "-1"}, "userTypeId": 1, "isApiUser": false, "deleted": true}));
+    users.push(json!({"id": BOT.to_string(), "loginName": "bot", "fullName": "Routing Bot", "userTypeId": 2, "isApiUser": false, "deleted": false}));
+    users.push(json!({"loginName": "no id at all"}));
+    let groups = vec![
+        json!({"id": -1, "name": "Main Group", "deleted": false}),
+        json!({"id": 100, "name": "Care", "parentGroupId": -1, "deleted": false}),
+        json!({"id": 2_204_871_310i64, "name": "Care East", "parentGroupId": "100", "deleted": false}),
+        json!({"id": 55, "name": "Old Team", "parentGroupId": -1, "deleted": true}),
+    ];
+    let reasons = vec![
+        json!({"id": COFFEE, "text": "Coffee", "state": "Away", "enabled": true, "deleted": false}),
+        json!({"id": 31, "text": "Lunch", "state": "Away", "enabled": false, "deleted": true}),
+    ];
+    (users, groups, reasons)
+}
