@@ -90,9 +90,29 @@ fn fetched(with: &str) -> (Mock, tempfile::TempDir, i64) {
         .arg(out.path().join("store"))
         .output()
         .unwrap();
-    let (_, stderr) = text(&o);
+    let (stdout, stderr) = text(&o);
     assert!(o.status.success(), "{stderr}");
+    for secret in all_secrets() {
+        assert!(!stdout.contains(secret) && !stderr.contains(secret), "a secret in the output: {stderr}");
+        for f in walk(&out.path().join("store")) {
+            let bytes = std::fs::read(&f).unwrap();
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret} in {}", f.display());
+        }
+    }
     (mock, out, d0)
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 fn json_rows(o: &Output) -> Vec<Value> {
