@@ -193,8 +193,10 @@ impl Activity {
         let order = clean_order(&raw, &mut stats, &opts.exclude_agents, &mut excluded);
         let n = order.len();
 
-        // Reasons: distinct (text, reason id) pairs of away records with a text, the text
-        // taken from the record or the configured reasons (`opts.reason_names`).
+        // Reasons: distinct (text, reason id) pairs of away records with a text or a reason
+        // id, the text taken from the record or the configured reasons
+        // (`opts.reason_names`). Without configured reasons and with one id per text this
+        // gives the texts as recorded, as before enrichment existed.
         let mut reasons: Vec<String> = Vec::new();
         let mut reason_ids: Vec<Option<i64>> = Vec::new();
         let mut reason_of_key: HashMap<(u32, i64), u32> = HashMap::new();
