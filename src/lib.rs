@@ -15,6 +15,7 @@ pub mod activity;
 pub mod adherence;
 pub mod cli;
 pub mod cmd;
+pub mod enrich;
 pub mod error;
 pub mod liveperson;
 pub mod report;

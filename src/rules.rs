@@ -31,8 +31,8 @@ names = ["Time Off", "Vacation", "Holiday", "Sick", "Absence", "Off"]
 counted = false
 "#;
 
-/// A state as rules name it: `online`, `occupied`, `away`, `away:<reason>`, `offline`,
-/// `logged_out` (case-insensitive).
+/// A state as rules name it: `online`, `occupied`, `away`, `away:<reason>`,
+/// `away:#<reason id>`, `offline`, `logged_out` (case-insensitive).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StateToken {
     Online,
@@ -43,6 +43,8 @@ pub enum StateToken {
     Away,
     /// Away whose reason text equals this (compared ignoring case; stored lower-cased).
     AwayReason(String),
+    /// Away whose `statusReasonId` is this (`away:#2642559712`).
+    AwayReasonId(i64),
 }
 
 impl StateToken {
@@ -60,7 +62,11 @@ impl StateToken {
                 if !head.trim().eq_ignore_ascii_case("away") || reason.trim().is_empty() {
                     return None;
                 }
-                StateToken::AwayReason(reason.trim().to_lowercase())
+                let reason = reason.trim();
+                match reason.strip_prefix('#').and_then(|id| id.trim().parse::<i64>().ok()) {
+                    Some(id) => StateToken::AwayReasonId(id),
+                    None => StateToken::AwayReason(reason.to_lowercase()),
+                }
             }
         })
     }
@@ -75,6 +81,7 @@ impl fmt::Display for StateToken {
             StateToken::LoggedOut => write!(f, "logged_out"),
             StateToken::Away => write!(f, "away"),
             StateToken::AwayReason(r) => write!(f, "away:{r}"),
+            StateToken::AwayReasonId(id) => write!(f, "away:#{id}"),
         }
     }
 }
@@ -176,7 +183,7 @@ impl Rules {
                 Error::input_hint(
                     loc().column(key).value(s),
                     "not a state",
-                    "states are online, occupied, away, away:<reason>, offline, logged_out",
+                    "states are online, occupied, away, away:<reason>, away:#<reason id>, offline, logged_out",
                 )
             })
         };
@@ -276,8 +283,8 @@ impl Rules {
     }
 }
 
-/// A set of states compiled against the reason texts seen in the activity, so a check is two
-/// array lookups.
+/// A set of states compiled against the reasons seen in the activity (text and id), so a
+/// check is two array lookups.
 #[derive(Debug, Clone)]
 pub struct StateSet {
     /// Indexed by [`State`] code.
@@ -287,10 +294,11 @@ pub struct StateSet {
 }
 
 impl StateSet {
-    /// `reason_texts[i]` is the text of reason code `i` as recorded.
-    pub fn compile(tokens: &[StateToken], reason_texts: &[&str]) -> StateSet {
+    /// `reasons[i]` is the text and the `statusReasonId` of reason code `i`.
+    pub fn compile(tokens: &[StateToken], reasons: &[(&str, Option<i64>)]) -> StateSet {
         let mut base = [false; 6];
         let mut wanted: Vec<&str> = Vec::new();
+        let mut wanted_ids: Vec<i64> = Vec::new();
         for t in tokens {
             match t {
                 StateToken::Online => base[State::Online as usize] = true,
@@ -299,10 +307,16 @@ impl StateSet {
                 StateToken::LoggedOut => base[State::LoggedOut as usize] = true,
                 StateToken::Away => base[State::Away as usize] = true,
                 StateToken::AwayReason(r) => wanted.push(r),
+                StateToken::AwayReasonId(id) => wanted_ids.push(*id),
             }
         }
         let any_away = base[State::Away as usize];
-        let reasons = reason_texts.iter().map(|text| any_away || wanted.iter().any(|w| *w == text.trim().to_lowercase())).collect();
+        let reasons = reasons
+            .iter()
+            .map(|(text, id)| {
+                any_away || wanted.iter().any(|w| *w == text.trim().to_lowercase()) || id.is_some_and(|id| wanted_ids.contains(&id))
+            })
+            .collect();
         StateSet { base, reasons }
     }
 
@@ -358,9 +372,29 @@ mod tests {
         assert_eq!(StateToken::parse("Away:Lunch"), Some(StateToken::AwayReason("lunch".into())));
         assert_eq!(StateToken::parse("LOGGED_OUT"), Some(StateToken::LoggedOut));
         assert_eq!(StateToken::parse("busy"), None);
-        let set = StateSet::compile(&[StateToken::AwayReason("lunch".into())], &["Lunch", "Coffee"]);
+        let set = StateSet::compile(&[StateToken::AwayReason("lunch".into())], &[("Lunch", None), ("Coffee", None)]);
         assert!(set.contains(State::Away as u8, 0));
         assert!(!set.contains(State::Away as u8, 1));
         assert!(!set.contains(State::Away as u8, NO_REASON));
+    }
+
+    #[test]
+    fn reasons_can_be_named_by_id() {
+        assert_eq!(StateToken::parse("away:#2642559712"), Some(StateToken::AwayReasonId(2_642_559_712)));
+        assert_eq!(StateToken::parse("AWAY: #7 "), Some(StateToken::AwayReasonId(7)));
+        // Not a number after '#': a text like any other.
+        assert_eq!(StateToken::parse("away:#seven"), Some(StateToken::AwayReason("#seven".into())));
+        assert_eq!(StateToken::AwayReasonId(7).to_string(), "away:#7");
+        // Code 0: "Lunch" of reason 7; code 1: "Lunch" of reason 8 (a renamed reason's new
+        // namesake); code 2: "Coffee" without an id.
+        let reasons = [("Lunch", Some(7)), ("Lunch", Some(8)), ("Coffee", None)];
+        let by_id = StateSet::compile(&[StateToken::AwayReasonId(7)], &reasons);
+        assert!(by_id.contains(State::Away as u8, 0));
+        assert!(!by_id.contains(State::Away as u8, 1));
+        assert!(!by_id.contains(State::Away as u8, 2));
+        let by_text = StateSet::compile(&[StateToken::AwayReason("lunch".into())], &reasons);
+        assert!(by_text.contains(State::Away as u8, 0) && by_text.contains(State::Away as u8, 1));
+        let both = StateSet::compile(&[StateToken::AwayReasonId(8), StateToken::AwayReason("coffee".into())], &reasons);
+        assert!(!both.contains(State::Away as u8, 0) && both.contains(State::Away as u8, 1) && both.contains(State::Away as u8, 2));
     }
 }

@@ -29,10 +29,23 @@ fn expected_type(name: &str) -> DataType {
         }
         "shift_date" | "date" => DataType::Date,
         "is_late" | "is_early_logout" | "no_show" => DataType::Boolean,
-        "agent_id" | "shifts" | "agents" | "entries" | "exception_count" | "late_count" | "early_logout_count" | "no_show_count" => {
-            DataType::Int64
+        "agent_id"
+        | "shifts"
+        | "agents"
+        | "entries"
+        | "exception_count"
+        | "late_count"
+        | "early_logout_count"
+        | "no_show_count"
+        | "closed_conversations" => DataType::Int64,
+        n if n.ends_with("_seconds")
+            || n.ends_with("_pct")
+            || n == "seconds"
+            || n == "conversations_per_online_hour"
+            || n.starts_with("away:") =>
+        {
+            DataType::Float64
         }
-        n if n.ends_with("_seconds") || n.ends_with("_pct") || n == "seconds" => DataType::Float64,
         _ => DataType::String,
     }
 }

@@ -391,6 +391,40 @@ fn bundled_fixture_is_exactly_what_the_documented_command_writes() {
     }
 }
 
+const ENRICHMENT_COMMAND: &str = "adhere simulate --agents 25 --days 35 --seed 7 --start 2024-03-04 --page-size 250 --changes-per-shift 16 --out fixtures/sample --enrichment-out fixtures/sample-enrichment --force";
+
+#[test]
+fn bundled_enrichment_is_exactly_what_the_documented_command_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixture = root.join("fixtures/sample-enrichment");
+    let readme = std::fs::read_to_string(fixture.join("README.md")).unwrap();
+    assert!(readme.contains(ENRICHMENT_COMMAND), "fixtures/sample-enrichment/README.md must show the command: {ENRICHMENT_COMMAND}");
+    // The command writes fixtures/sample too (byte for byte what it was, see above); the
+    // enrichment is derived from that activity.
+    let (dir, _) = run(&fixture_config());
+    let out = tempfile::tempdir().unwrap();
+    let counts = adhere::simulate::simulate_enrichment(&fixture_config(), dir.path(), out.path()).unwrap();
+    assert!(counts.conversations > 1000 && counts.transferred > 100, "{counts:?}");
+    let want = files(out.path(), &[]);
+    let have = files(&fixture, &["README.md"]);
+    let (want_names, have_names): (Vec<_>, Vec<_>) = (want.keys().collect(), have.keys().collect());
+    assert_eq!(
+        have_names, want_names,
+        "fixtures/sample-enrichment holds other files than the command writes; regenerate it with {ENRICHMENT_COMMAND}"
+    );
+    for (name, bytes) in &want {
+        assert!(
+            have[name] == *bytes,
+            "fixtures/sample-enrichment/{} differs from what the command writes; regenerate with {ENRICHMENT_COMMAND}",
+            name.display()
+        );
+    }
+    // Writing it again without --force is refused.
+    let e = adhere::simulate::simulate_enrichment(&fixture_config(), dir.path(), out.path()).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("--force"), "{e}");
+}
+
 fn adhere() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("adhere").unwrap()
 }

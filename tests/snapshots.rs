@@ -70,3 +70,35 @@ fn seconds_never_carry_more_than_three_decimals() {
         }
     }
 }
+
+/// The sample with its enrichment (`fixtures/sample-enrichment`): names, group names and
+/// levels, reason texts, closed conversations.
+fn enriched(from: Option<&str>, to: Option<&str>, opts: adhere::enrich::EnrichOptions) -> Report {
+    use adhere::enrich::{load_activity, Enrichment};
+    let dir = sample();
+    let enrichment = Enrichment::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample-enrichment")]).unwrap();
+    let rules = Rules::load(&dir.join("rules.toml")).unwrap();
+    let rows = schedule::read_files(&[dir.join("schedule.csv")], None, &ReadOptions::default()).unwrap();
+    let activity = load_activity(&[dir.join("activity")], None, &enrichment, &opts).unwrap();
+    let day = |s: Option<&str>| s.map(|s| day_number(parse_date(s).unwrap()));
+    let options = Options { from: day(from), to: day(to), closed_conversations: Some(enrichment.closed_by_agent()), ..Default::default() };
+    adherence::compute(&activity, &rows.rows, &rules, &options).unwrap()
+}
+
+#[test]
+fn productivity_with_enrichment_around_the_us_dst_change() {
+    let r = enriched(Some("2024-03-08"), Some("2024-03-12"), Default::default());
+    insta::assert_snapshot!("enriched_productivity", csv(&r, ViewName::Productivity));
+}
+
+#[test]
+fn teams_with_group_names_at_each_level() {
+    use adhere::enrich::{EnrichOptions, TeamLevel};
+    let leaf = enriched(None, None, Default::default());
+    insta::assert_snapshot!("enriched_teams_leaf", csv(&leaf, ViewName::Teams));
+    let level1 = enriched(None, None, EnrichOptions { team_level: TeamLevel::Depth(1), ..Default::default() });
+    insta::assert_snapshot!("enriched_teams_level1", csv(&level1, ViewName::Teams));
+    // Rolling up changes who is counted where, never the overall figure.
+    assert_eq!(leaf.overall, level1.overall);
+    assert_eq!(leaf.overall, report(None, None).overall);
+}

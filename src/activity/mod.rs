@@ -6,7 +6,7 @@ pub mod records;
 pub mod state;
 pub mod timeline;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use polars::prelude::*;
@@ -76,6 +76,9 @@ pub struct LoadStats {
     pub dropped_type: u64,
     /// Page timeframes that could not be read or end before they start (ignored).
     pub bad_timeframes: u64,
+    /// Dropped: records of agents left out ([`LoadOptions::exclude_agents`]: bots and API
+    /// users).
+    pub excluded_records: u64,
 }
 
 /// One agent seen in the activity.
@@ -92,6 +95,34 @@ pub struct ActivityAgent {
     /// Every non-empty value seen (for schedule matching).
     pub employee_ids: Vec<String>,
     pub login_names: Vec<String>,
+    /// The `team` reports show when a schedule gives none: the agent group as text (the
+    /// `agentGroupId`), or its name when agent groups are loaded (see `enrich`).
+    pub team: Option<String>,
+    /// What the Users API says about the agent, when users are loaded (see `enrich`).
+    pub user: Option<UserFacts>,
+}
+
+/// An agent's entry in the Users API, as reports and schedule matching use it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFacts {
+    pub full_name: Option<String>,
+    /// The full name, else the nickname.
+    pub display_name: Option<String>,
+    pub employee_id: Option<String>,
+    pub login_name: Option<String>,
+}
+
+/// Which text names an away reason when the record's text and the configured text of its
+/// `statusReasonId` differ (`--reason-names`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ReasonNames {
+    /// The record's text when it has one (the name when the agent chose it), else the
+    /// configured text of its id.
+    #[default]
+    Recorded,
+    /// The configured text of the id when it is known (today's name, so a renamed reason
+    /// is reported under one name), else the record's text.
+    Configured,
 }
 
 /// Options for [`Activity::load`].
@@ -99,6 +130,12 @@ pub struct ActivityAgent {
 pub struct LoadOptions {
     /// `--coverage START/END`, used only when no input has a timeframe.
     pub coverage: Option<(Ms, Ms)>,
+    /// Configured away-reason texts by `statusReasonId` (Agent Status Reason API); empty
+    /// when not loaded, which keeps reasons exactly as recorded.
+    pub reason_texts: HashMap<i64, String>,
+    pub reason_names: ReasonNames,
+    /// Agents whose records are left out (bots and API users).
+    pub exclude_agents: HashSet<i64>,
 }
 
 /// Everything the engine knows about what agents did.
@@ -114,8 +151,13 @@ pub struct Activity {
     pub agents: Vec<ActivityAgent>,
     pub coverage: Coverage,
     pub coverage_source: CoverageSource,
-    /// Away reason texts as recorded; the `reason` column holds indexes into this.
+    /// Away reason texts (as recorded, or as configured for the reason id; see
+    /// [`ReasonNames`]; empty for a reason known only by its id); the `reason` column holds
+    /// indexes into this. A text may appear more than once, with different reason ids.
     pub reasons: Vec<String>,
+    /// The `statusReasonId` of each reason (parallel to `reasons`; None when the records
+    /// carried none, -1 or 0).
+    pub reason_ids: Vec<Option<i64>>,
     pub stats: LoadStats,
     pub warnings: Vec<String>,
 }
@@ -147,12 +189,18 @@ impl Activity {
     /// `timeframes` are the page timeframes / store windows found in the inputs.
     pub fn from_records(raw: RawRecords, timeframes: Vec<(Ms, Ms)>, mut stats: LoadStats, opts: &LoadOptions) -> Result<Activity> {
         let mut warnings = Vec::new();
-        let order = clean_order(&raw, &mut stats);
+        let mut excluded: HashSet<i64> = HashSet::new();
+        let order = clean_order(&raw, &mut stats, &opts.exclude_agents, &mut excluded);
         let n = order.len();
 
-        // Reasons: distinct texts (as recorded) of away records whose text is non-empty.
+        // Reasons: distinct (text, reason id) pairs of away records with a text or a reason
+        // id, the text taken from the record or the configured reasons
+        // (`opts.reason_names`). Without configured reasons and with one id per text this
+        // gives the texts as recorded, as before enrichment existed.
         let mut reasons: Vec<String> = Vec::new();
-        let mut reason_of_string: HashMap<u32, u32> = HashMap::new();
+        let mut reason_ids: Vec<Option<i64>> = Vec::new();
+        let mut reason_of_key: HashMap<(u32, i64), u32> = HashMap::new();
+        let mut reason_of_pair: HashMap<(String, Option<i64>), u32> = HashMap::new();
         let mut agent_id = Vec::with_capacity(n);
         let mut time_ms = Vec::with_capacity(n);
         let mut status_type = Vec::with_capacity(n);
@@ -167,14 +215,30 @@ impl Activity {
                 4 => (State::LoggedOut, NO_REASON),
                 _ => {
                     let s = State::from_subtype(raw.status_sub_type(i).unwrap_or_default()).expect("filtered");
-                    let reason = match (s, raw.status_reason_text(i)) {
-                        (State::Away, Some(code)) if !raw.strings.get(code).trim().is_empty() => {
-                            *reason_of_string.entry(code).or_insert_with(|| {
-                                reasons.push(raw.strings.get(code).to_string());
-                                (reasons.len() - 1) as u32
-                            })
-                        }
-                        _ => NO_REASON,
+                    let reason = if s == State::Away {
+                        let code = raw.status_reason_text(i);
+                        let id = raw.status_reason_id(i).filter(|&x| x > 0);
+                        *reason_of_key.entry((code.unwrap_or(records::NO_TEXT), id.unwrap_or(records::MISSING))).or_insert_with(|| {
+                            let recorded = code.map(|c| raw.strings.get(c)).filter(|t| !t.trim().is_empty());
+                            let configured =
+                                id.and_then(|id| opts.reason_texts.get(&id)).map(String::as_str).filter(|t| !t.trim().is_empty());
+                            let text = match opts.reason_names {
+                                ReasonNames::Recorded => recorded.or(configured),
+                                ReasonNames::Configured => configured.or(recorded),
+                            };
+                            // A reason id without any text still has a code (reports show
+                            // plain `away`; rules can name it by id).
+                            match text.or(id.map(|_| "")) {
+                                None => NO_REASON,
+                                Some(t) => *reason_of_pair.entry((t.to_string(), id)).or_insert_with(|| {
+                                    reasons.push(t.to_string());
+                                    reason_ids.push(id);
+                                    (reasons.len() - 1) as u32
+                                }),
+                            }
+                        })
+                    } else {
+                        NO_REASON
                     };
                     (s, reason)
                 }
@@ -214,6 +278,20 @@ impl Activity {
                 plural(stats.dropped_missing)
             ));
         }
+        if stats.excluded_records > 0 {
+            let mut ids: Vec<i64> = excluded.into_iter().collect();
+            ids.sort_unstable();
+            let shown: Vec<String> = ids.iter().take(10).map(i64::to_string).collect();
+            warnings.push(format!(
+                "{} bot or API user agent{} left out ({} record{}; agentId {}{}); --include-bots keeps them",
+                ids.len(),
+                plural(ids.len() as u64),
+                stats.excluded_records,
+                plural(stats.excluded_records),
+                shown.join(", "),
+                if ids.len() > 10 { ", …" } else { "" }
+            ));
+        }
         if stats.dropped_type > 0 {
             warnings.push(format!(
                 "{} record{} dropped: statusType not 1, 3 or 4, or a state change whose statusSubType is not 1-4",
@@ -237,7 +315,7 @@ impl Activity {
             Column::new("state".into(), state_col),
             Column::new("reason".into(), reason_col),
         ])?;
-        Ok(Activity { events, agents, coverage, coverage_source, reasons, stats, warnings })
+        Ok(Activity { events, agents, coverage, coverage_source, reasons, reason_ids, stats, warnings })
     }
 
     /// A column of the events frame as a contiguous slice.
@@ -248,9 +326,10 @@ impl Activity {
         self.events.column(name).expect("events column").u32().expect("u32").cont_slice().expect("contiguous")
     }
 
-    /// The away reason text of a reason code, if any.
+    /// The away reason text of a reason code, if any (a reason known only by its id has
+    /// none).
     pub fn reason_text(&self, code: u32) -> Option<&str> {
-        (code != NO_REASON).then(|| self.reasons[code as usize].as_str())
+        (code != NO_REASON).then(|| self.reasons[code as usize].as_str()).filter(|t| !t.is_empty())
     }
 }
 
@@ -327,7 +406,7 @@ fn read_input(input: &Input) -> Result<Loaded> {
 
 /// Row order of the cleaned events: duplicates removed (first occurrence kept), unknown
 /// types dropped, sorted by (agent, time, sequence with missing first, input order).
-fn clean_order(raw: &RawRecords, stats: &mut LoadStats) -> Vec<u32> {
+fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, excluded: &mut HashSet<i64>) -> Vec<u32> {
     let n = raw.len();
     let mut order: Vec<u32> = (0..n as u32).collect();
     let key = |i: u32| {
@@ -369,6 +448,11 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats) -> Vec<u32> {
             continue;
         }
         let i = i as usize;
+        if !exclude.is_empty() && exclude.contains(&raw.agent_id[i]) {
+            stats.excluded_records += 1;
+            excluded.insert(raw.agent_id[i]);
+            continue;
+        }
         let valid = match raw.status_type(i) {
             Some(3) | Some(4) => true,
             Some(1) => matches!(raw.status_sub_type(i), Some(1..=4)),
@@ -405,6 +489,8 @@ fn build_agents(raw: &RawRecords, order: &[u32]) -> Vec<ActivityAgent> {
             group_id: None,
             employee_ids: Vec::new(),
             login_names: Vec::new(),
+            team: None,
+            user: None,
         };
         for &i in &order[start..end] {
             let i = i as usize;
@@ -433,6 +519,7 @@ fn build_agents(raw: &RawRecords, order: &[u32]) -> Vec<ActivityAgent> {
                 a.group_id = Some(g);
             }
         }
+        a.team = a.group_id.map(|g| g.to_string());
         agents.push(a);
         start = end;
     }

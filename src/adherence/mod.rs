@@ -5,10 +5,13 @@
 //! Polars frames ([`views`]). It returns data, never text: formatting is `report`'s job.
 
 pub mod explain;
+pub mod productivity;
 pub mod states;
 pub mod sweep;
 pub mod targets;
 pub mod views;
+
+use std::collections::HashMap;
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -34,11 +37,20 @@ pub enum ViewName {
     Intervals,
     Exceptions,
     States,
+    /// Per agent and local day: time in each state, closed conversations and adherence.
+    Productivity,
 }
 
 impl ViewName {
-    pub const ALL: [ViewName; 6] =
-        [ViewName::Shifts, ViewName::Agents, ViewName::Teams, ViewName::Intervals, ViewName::Exceptions, ViewName::States];
+    pub const ALL: [ViewName; 7] = [
+        ViewName::Shifts,
+        ViewName::Agents,
+        ViewName::Teams,
+        ViewName::Intervals,
+        ViewName::Exceptions,
+        ViewName::States,
+        ViewName::Productivity,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             ViewName::Shifts => "shifts",
@@ -47,6 +59,7 @@ impl ViewName {
             ViewName::Intervals => "intervals",
             ViewName::Exceptions => "exceptions",
             ViewName::States => "states",
+            ViewName::Productivity => "productivity",
         }
     }
 }
@@ -66,6 +79,9 @@ pub struct Options {
     pub match_on: MatchOn,
     /// Which views to build (the shift figures are always computed).
     pub views: Vec<ViewName>,
+    /// Close instants of closed conversations by latest agentId, for the productivity
+    /// view (None: no conversations loaded).
+    pub closed_conversations: Option<HashMap<i64, Vec<Ms>>>,
 }
 
 impl Default for Options {
@@ -78,6 +94,7 @@ impl Default for Options {
             default_zone: Zone::utc(),
             match_on: MatchOn::Auto,
             views: ViewName::ALL.to_vec(),
+            closed_conversations: None,
         }
     }
 }
@@ -112,6 +129,7 @@ pub struct Report {
     pub intervals: DataFrame,
     pub exceptions: DataFrame,
     pub states: DataFrame,
+    pub productivity: DataFrame,
     pub overall: Overall,
     /// Per-team overall figures (for team targets), by team name (null team = None).
     pub team_adjusted_pct: Vec<(Option<String>, Option<f64>)>,
@@ -129,14 +147,15 @@ impl Report {
             ViewName::Intervals => &self.intervals,
             ViewName::Exceptions => &self.exceptions,
             ViewName::States => &self.states,
+            ViewName::Productivity => &self.productivity,
         }
     }
 }
 
-/// Compiles every activity rule's `allowed` and the productive states against the reason
-/// texts of this activity.
+/// Compiles every activity rule's `allowed` and the productive states against the reasons
+/// (texts and ids) of this activity.
 fn compile_rules(rules: &Rules, activity: &Activity) -> (Vec<CompiledRule>, StateSet) {
-    let reasons: Vec<&str> = activity.reasons.iter().map(String::as_str).collect();
+    let reasons: Vec<(&str, Option<i64>)> = activity.reasons.iter().map(String::as_str).zip(activity.reason_ids.iter().copied()).collect();
     let compiled = rules
         .activities
         .iter()
@@ -257,10 +276,31 @@ impl<'a> Engine<'a> {
             rules: self.rules,
         };
         let mut report = views::assemble(&ctx)?;
+        let labels = self.state_labels();
         if self.opts.views.contains(&ViewName::States) {
-            let labels = self.state_labels();
             let rows = states::time_in_state(activity, &self.timelines, &labels, (self.opts.from, self.opts.to));
             report.states = views::states_frame(activity, &labels, &rows)?;
+        }
+        if self.opts.views.contains(&ViewName::Productivity) {
+            let sh = &self.shifts;
+            let team: Vec<Option<String>> = (0..sh.agents())
+                .map(|a| sh.agent_team[a].clone().or_else(|| self.matches.agent[a].and_then(|i| activity.agents[i].team.clone())))
+                .collect();
+            let side = productivity::ScheduleSide {
+                shifts: sh,
+                results: &results,
+                matches: &self.matches.agent,
+                zone: &self.agent_zone,
+                team: &team,
+            };
+            report.productivity = productivity::productivity_frame(
+                activity,
+                &self.timelines,
+                &labels,
+                Some(&side),
+                self.opts.closed_conversations.as_ref(),
+                (self.opts.from, self.opts.to),
+            )?;
         }
         report.warnings = warnings;
         Ok(report)
@@ -270,7 +310,7 @@ impl<'a> Engine<'a> {
     /// order), in its zone, with its team; others by login name / employee id / agentId.
     fn state_labels(&self) -> Vec<AgentLabel> {
         let activity = self.activity;
-        let group_text = |i: usize| activity.agents[i].group_id.map(|g| g.to_string());
+        let group_text = |i: usize| activity.agents[i].team.clone();
         let mut labels: Vec<Option<AgentLabel>> = vec![None; activity.agents.len()];
         for (a, m) in self.matches.agent.iter().enumerate() {
             if let Some(i) = *m {
@@ -296,9 +336,22 @@ fn unscheduled_label(activity: &Activity, i: usize, zone: &Zone) -> AgentLabel {
     let a = &activity.agents[i];
     AgentLabel {
         agent: a.login_name.clone().or_else(|| a.employee_id.clone()).unwrap_or_else(|| a.agent_id.to_string()),
-        team: a.group_id.map(|g| g.to_string()),
+        team: a.team.clone(),
         zone: zone.clone(),
     }
+}
+
+/// The productivity view without a schedule, for `adhere states --view productivity`:
+/// every agent labelled as in [`states_only`]; no adherence figures.
+pub fn productivity_only(
+    activity: &Activity,
+    zone: &Zone,
+    days: (Option<i64>, Option<i64>),
+    closed: Option<&HashMap<i64, Vec<Ms>>>,
+) -> Result<DataFrame> {
+    let timelines = Timelines::build(activity);
+    let labels: Vec<AgentLabel> = (0..activity.agents.len()).map(|i| unscheduled_label(activity, i, zone)).collect();
+    productivity::productivity_frame(activity, &timelines, &labels, None, closed, days)
 }
 
 /// The states view alone, for `adhere states` (no schedule): every agent labelled by login

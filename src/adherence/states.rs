@@ -112,33 +112,45 @@ impl<'a> DayCursor<'a> {
     }
 }
 
-fn agent_days(activity: &Activity, tl: &Timelines, a: usize, zone: &Zone) -> AgentDays {
-    let mut acc: HashMap<(i64, u8, u32), (Ms, u32)> = HashMap::new();
+/// (day, token, seconds, entries) of one agent, sorted by (day, token). Reasons that share
+/// a text (with different reason ids) are one token here: their touching pieces are one
+/// entry.
+pub fn agent_days(activity: &Activity, tl: &Timelines, a: usize, zone: &Zone) -> AgentDays {
+    // Token of each (state, reason) once; pieces are totalled by (day, token).
+    let mut token_of: HashMap<(u8, u32), u32> = HashMap::new();
+    let mut tokens: Vec<String> = Vec::new();
+    let mut index_of_token: HashMap<String, u32> = HashMap::new();
+    let mut acc: HashMap<(i64, u32), (Ms, u32)> = HashMap::new();
+    let mut prev: Option<(Ms, i64, u32)> = None; // (end, day, token) of the previous piece
     let mut cursor = DayCursor::new(zone);
     for i in tl.range(a) {
         let st = tl.state[i];
         if !State::is_logged_in_code(st) {
+            prev = None;
             continue;
         }
         let (mut s, e) = (tl.start[i], tl.end[i]);
         let reason = if st == State::Away as u8 { tl.reason[i] } else { NO_REASON };
+        let tok = *token_of.entry((st, reason)).or_insert_with(|| {
+            let t = token(State::from_code(st), activity.reason_text(reason));
+            *index_of_token.entry(t.clone()).or_insert_with(|| {
+                tokens.push(t);
+                (tokens.len() - 1) as u32
+            })
+        });
         while s < e {
             let (day, day_end) = cursor.at(s);
             let u = e.min(day_end);
-            let v = acc.entry((day, st, reason)).or_default();
+            let v = acc.entry((day, tok)).or_default();
             v.0 += u - s;
-            v.1 += 1;
+            if prev != Some((s, day, tok)) {
+                v.1 += 1;
+            }
+            prev = Some((u, day, tok));
             s = u;
         }
     }
-    let mut names: HashMap<(u8, u32), String> = HashMap::new();
-    let mut rows: AgentDays = acc
-        .into_iter()
-        .map(|((day, st, reason), (secs, n))| {
-            let name = names.entry((st, reason)).or_insert_with(|| token(State::from_code(st), activity.reason_text(reason))).clone();
-            (day, name, secs, n)
-        })
-        .collect();
+    let mut rows: AgentDays = acc.into_iter().map(|((day, tok), (secs, n))| (day, tokens[tok as usize].clone(), secs, n)).collect();
     rows.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.cmp(&y.1)));
     rows
 }

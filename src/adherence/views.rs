@@ -67,7 +67,7 @@ impl Identity {
     fn new(ctx: &Context) -> Identity {
         let sh = ctx.shifts;
         let agent = |a: usize| ctx.matches[a].map(|i| &ctx.activity.agents[i]);
-        let group_text: Vec<Option<String>> = (0..sh.agents()).map(|a| agent(a).and_then(|x| x.group_id).map(|g| g.to_string())).collect();
+        let group_text: Vec<Option<String>> = (0..sh.agents()).map(|a| agent(a).and_then(|x| x.team.clone())).collect();
         Identity {
             agent_id: (0..sh.agents()).map(|a| agent(a).map(|x| x.agent_id)).collect(),
             employee_id: (0..sh.agents()).map(|a| agent(a).and_then(|x| x.employee_id.clone())).collect(),
@@ -264,6 +264,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         intervals: intervals_df,
         exceptions: exceptions_df,
         states: DataFrame::empty(),
+        productivity: DataFrame::empty(),
         overall,
         team_adjusted_pct,
         period,

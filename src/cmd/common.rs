@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::activity::{Activity, ReasonNames};
 use crate::adherence::{Report, ViewName};
+use crate::enrich::{EnrichOptions, Enrichment, TeamLevel};
 use crate::error::{Error, Result};
 use crate::report::{document_exporter, exporter, write_atomic, Document, Format, Output};
 use crate::time::{self, Ms, Zone};
@@ -37,6 +39,49 @@ pub fn input_paths(
             "--activity given without --schedule: give both (or neither, to run on the sample data); for time in state without a schedule use `adhere states`",
         )),
     }
+}
+
+/// Enrichment flags shared by `report` and `states`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EnrichArgs {
+    /// Users, agent groups, status reasons and closed conversations: `adhere fetch` stores,
+    /// or the APIs' JSON answers saved as files (or directories of them). Stores given as
+    /// --activity are read for these too.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub enrichment: Vec<PathBuf>,
+    /// Ignore enrichment, even what --activity stores hold: reports as without it.
+    #[arg(long, conflicts_with = "enrichment")]
+    pub no_enrichment: bool,
+    /// Keep bots and API users (Users API userTypeId 2 or isApiUser), left out by default.
+    #[arg(long)]
+    pub include_bots: bool,
+    /// Which agent group names a team built from agentGroupId: `leaf` (the agent's own
+    /// group) or a depth, 0 being the root group (rolls teams up to their parent groups).
+    /// Schedule `team` cells are used as written.
+    #[arg(long, value_name = "leaf|N", default_value = "leaf")]
+    pub team_level: TeamLevel,
+    /// Which text names an away reason whose record text differs from its configured text:
+    /// `recorded` (the record's text, else the configured one) or `configured` (the
+    /// configured text of its reason id, else the record's).
+    #[arg(long, value_enum, default_value = "recorded")]
+    pub reason_names: ReasonNames,
+}
+
+/// Loads the enrichment (stores among `activity_paths`, then `--enrichment`) and the
+/// activity with it: configured reason texts, bots left out, names and teams applied.
+pub fn load_activity(activity_paths: &[PathBuf], coverage: Option<(Ms, Ms)>, e: &EnrichArgs) -> Result<(Activity, Enrichment)> {
+    let enrichment = if e.no_enrichment { Enrichment::default() } else { Enrichment::for_inputs(activity_paths, &e.enrichment)? };
+    let opts = EnrichOptions { include_bots: e.include_bots, team_level: e.team_level, reason_names: e.reason_names };
+    let activity = crate::enrich::load_activity(activity_paths, coverage, &enrichment, &opts)?;
+    if !enrichment.is_empty() {
+        eprintln!("adhere: {}", enrichment.describe());
+    }
+    Ok((activity, enrichment))
+}
+
+/// The closed conversations by agent for the productivity view (None when none loaded).
+pub fn closed_conversations(enrichment: &Enrichment) -> Option<std::collections::HashMap<i64, Vec<Ms>>> {
+    (!enrichment.conversations.is_empty()).then(|| enrichment.closed_by_agent())
 }
 
 /// `--tz`: a zone name, or UTC when absent.

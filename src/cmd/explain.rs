@@ -4,15 +4,14 @@
 //! adhere explain --agent KEY --date DATE [--activity PATH... --schedule PATH...]
 //!                [--rules FILE] [--tz ZONE] [--coverage START/END] [--shift-gap 60m]
 //!                [--ambiguous earliest|latest] [--skip-invalid]
-//!                [--match-on employee-id|login|agent-id] [--format table|json|markdown]
-//!                [--out FILE]
+//!                [--match-on employee-id|login|agent-id|name] [--format table|json|markdown]
+//!                [--out FILE] [--enrichment PATH...] [--no-enrichment] [--include-bots] …
 //! ```
 //! With neither `--activity` nor `--schedule`, runs on the bundled sample data.
 
 use std::path::PathBuf;
 
 use super::common;
-use crate::activity::{Activity, LoadOptions};
 use crate::adherence::{self, explain, Engine};
 use crate::error::{Error, Result};
 use crate::report::explain::{render, ExplainFormat};
@@ -68,6 +67,8 @@ pub struct Args {
     /// Write to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub enrich: common::EnrichArgs,
 }
 
 pub fn run(args: Args) -> Result<u8> {
@@ -82,7 +83,7 @@ pub fn run(args: Args) -> Result<u8> {
     let shift_gap = common::duration_flag("shift-gap", &args.shift_gap)?;
     let read_opts = ReadOptions { default_zone: zone.clone(), ambiguous: args.ambiguous, skip_invalid: args.skip_invalid };
     let sched = schedule::read_files(&schedule_paths, None, &read_opts)?;
-    let activity = Activity::load(&activity_paths, &LoadOptions { coverage })?;
+    let (activity, _enrichment) = common::load_activity(&activity_paths, coverage, &args.enrich)?;
     let opts = adherence::Options { shift_gap, default_zone: zone, match_on: args.match_on, views: vec![], ..Default::default() };
     let engine = Engine::new(&activity, &sched.rows, &rules, &opts)?;
     let mut warnings = activity.warnings.clone();

@@ -2,7 +2,9 @@
 //!
 //! Fetches agent status changes from the LivePerson Agent Activity API into a resumable
 //! store (Parquet day files plus a manifest) that `report` and `states` read with
-//! `--activity DIR`. Credentials come from the environment only.
+//! `--activity DIR`; beside them, with `--with`, users, agent groups, status reasons and
+//! closed conversations (default: users, groups, reasons). Credentials come from the
+//! environment only.
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -16,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::liveperson::auth::{AuthMode, Credentials};
 use crate::liveperson::client::{self, fmt_wait, Client, ClientOptions, Event, RetryPolicy};
 use crate::liveperson::domain::{self, EndpointSource};
+use crate::liveperson::enrich::{self, ConversationsRequest, ConversationsSummary, Extra, SnapshotSummary};
 use crate::liveperson::store::Store;
 use crate::liveperson::{self, FetchRequest, FetchSummary, Filter};
 use crate::time::{self, Ms, DAY, SECOND};
@@ -29,6 +32,8 @@ Examples:
   adhere fetch --account 12345678 --days 7
   adhere fetch --account 12345678 --from 2024-03-01 --to 2024-03-31 --out ./march
   adhere fetch --account 12345678 --from 2024-03-04T08:00:00Z --to 2024-03-04T20:00:00Z --group-id 2204871310
+  adhere fetch --account 12345678 --days 7 --with all
+  adhere fetch --account 12345678 --days 7 --with none
   ADHERE_RETRY_SCALE=0.01 adhere fetch --account 12345678 --base-url http://127.0.0.1:8080 --days 1";
 
 /// Flags of `adhere fetch`.
@@ -93,7 +98,15 @@ pub struct Args {
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 
-    /// Fetch every window of the range again, even those already complete in the store.
+    /// What to fetch beside the status changes, comma-separated: users, groups, reasons,
+    /// conversations (closed conversations per agent), all or none. Default
+    /// users,groups,reasons; a failure to fetch those is then a warning, while whatever
+    /// --with names must succeed.
+    #[arg(long, value_name = "LIST", value_parser = parse_with)]
+    pub with: Option<WithList>,
+
+    /// Fetch every window of the range again, even those already complete in the store
+    /// (and users, groups and reasons however recently they were fetched).
     #[arg(long)]
     pub refresh: bool,
 
@@ -113,6 +126,14 @@ pub struct Args {
     /// tests against a local server).
     #[arg(long, value_name = "FACTOR", env = "ADHERE_RETRY_SCALE", default_value_t = 1.0)]
     pub retry_scale: f64,
+}
+
+/// A `--with` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithList(pub Vec<Extra>);
+
+fn parse_with(s: &str) -> std::result::Result<WithList, String> {
+    Extra::parse_list(s).map(WithList)
 }
 
 /// The range and filter of a run, checked.
@@ -276,6 +297,11 @@ impl Ui {
                 self.records += *records as u64;
                 self.refresh();
             }
+            Event::Note { text } => {
+                if self.verbose {
+                    self.line(text);
+                }
+            }
             Event::WindowDone { index, records, provisional } => {
                 if let Some(b) = &self.bar {
                     b.set_position(*index as u64 + 1);
@@ -364,8 +390,48 @@ pub fn run(args: Args) -> Result<u8> {
         max_pages: liveperson::MAX_PAGES,
     };
     let result = liveperson::fetch(&mut client, &mut store, &request, &client::now_ms);
-    ui.borrow().finish();
+    if result.is_err() {
+        ui.borrow().finish();
+    }
     let summary = result?;
+
+    // Beside the status changes: what --with names must succeed; the default set only
+    // warns (a key may lack the permission for them).
+    let (extras, explicit) = match &args.with {
+        Some(w) => (w.0.clone(), true),
+        None => (Extra::DEFAULT.to_vec(), false),
+    };
+    let mut warnings: Vec<String> = Vec::new();
+    let mut snapshots: Vec<(Extra, SnapshotSummary)> = Vec::new();
+    let mut conversations: Option<ConversationsSummary> = None;
+    for what in extras {
+        let outcome = if what == Extra::Conversations {
+            let req = ConversationsRequest {
+                from: plan.from,
+                to: plan.to,
+                filter: plan.filter.clone(),
+                page_size: enrich::CONVERSATION_PAGE_SIZE,
+                refresh: args.refresh,
+                max_pages: liveperson::MAX_PAGES,
+            };
+            enrich::fetch_conversations(&mut client, &mut store, &req, &client::now_ms).map(|c| conversations = Some(c))
+        } else {
+            enrich::fetch_snapshot(&mut client, &mut store, what, args.refresh, &client::now_ms).map(|s| snapshots.push((what, s)))
+        };
+        match outcome {
+            Ok(()) => {}
+            Err(e) if explicit => {
+                ui.borrow().finish();
+                return Err(e);
+            }
+            Err(e) => warnings.push(format!(
+                "could not fetch {} (the status changes are stored): {e}\n  hint: --with none skips users, groups and reasons; --with {} makes this an error",
+                what.name(),
+                what.name()
+            )),
+        }
+    }
+    ui.borrow().finish();
     if args.verbose && summary.outside_window > 0 {
         eprintln!(
             "note: {} outside the window asked for (each is stored by the window that holds it)",
@@ -379,8 +445,76 @@ pub fn run(args: Args) -> Result<u8> {
             if summary.incomplete == 1 { "it" } else { "them" }
         );
     }
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     eprintln!("{}", summary_text(&summary, &plan, &args.out));
+    if let Some(t) = enrichment_text(&snapshots, conversations.as_ref()) {
+        eprintln!("{t}");
+    }
     Ok(0)
+}
+
+/// One line on what was fetched beside the status changes, if anything was asked.
+fn enrichment_text(snapshots: &[(Extra, SnapshotSummary)], conversations: Option<&ConversationsSummary>) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut fresh: Vec<&str> = Vec::new();
+    for (what, s) in snapshots {
+        if !s.fetched {
+            fresh.push(what.name());
+            continue;
+        }
+        let (one, many) = match what {
+            Extra::Users => ("user", "users"),
+            Extra::Groups => ("agent group", "agent groups"),
+            _ => ("status reason", "status reasons"),
+        };
+        let mut p = plural(s.rows as u64, one, many);
+        let mut notes = Vec::new();
+        if s.deleted > 0 {
+            notes.push(format!("{} deleted", s.deleted));
+        }
+        if s.bots > 0 {
+            notes.push(plural(s.bots as u64, "bot or API user", "bots or API users"));
+        }
+        if s.skipped > 0 {
+            notes.push(format!("{} without an id skipped", s.skipped));
+        }
+        if !notes.is_empty() {
+            p.push_str(&format!(" ({})", notes.join(", ")));
+        }
+        parts.push(p);
+    }
+    if let Some(c) = conversations {
+        if c.windows_fetched == 0 {
+            fresh.push("conversations");
+        } else {
+            let mut p = format!(
+                "{} ({} of close time, {})",
+                plural(c.conversations, "closed conversation", "closed conversations"),
+                plural(c.windows_fetched as u64, "window", "windows"),
+                plural(c.pages, "page", "pages")
+            );
+            if c.windows_provisional > 0 {
+                p.push_str(&format!(
+                    "; {} fetched again next run",
+                    plural(c.windows_provisional as u64, "provisional window", "provisional windows")
+                ));
+            }
+            parts.push(p);
+        }
+    }
+    let mut t = String::new();
+    if !parts.is_empty() {
+        t.push_str(&format!("also fetched {}", parts.join(", ")));
+    }
+    if !fresh.is_empty() {
+        if !t.is_empty() {
+            t.push_str("; ");
+        }
+        t.push_str(&format!("{} already up to date (--refresh fetches again)", fresh.join(", ")));
+    }
+    (!t.is_empty()).then_some(t)
 }
 
 #[cfg(test)]

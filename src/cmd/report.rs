@@ -8,14 +8,15 @@
 //!               [--interval 15m|30m|60m]
 //!               [--format table|csv|json|ndjson|parquet|markdown|html]
 //!               [--out FILE|DIR] [--fail-under PCT] [--summary-json FILE]
-//!               [--match-on employee-id|login|agent-id]
+//!               [--match-on employee-id|login|agent-id|name]
+//!               [--enrichment PATH...] [--no-enrichment] [--include-bots] [--team-level leaf|N]
+//!               [--reason-names recorded|configured]
 //! ```
 //! With neither `--activity` nor `--schedule`, runs on the bundled sample data.
 
 use std::path::PathBuf;
 
 use super::common;
-use crate::activity::{Activity, LoadOptions};
 use crate::adherence::targets::Targets;
 use crate::adherence::{self, explain, Engine, ViewName};
 use crate::error::{Error, Result};
@@ -28,7 +29,7 @@ use crate::time::{self, Ambiguous, MINUTE};
 /// Flags of `adhere report`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  adhere report\n  adhere report --activity pages/ --schedule roster.csv --view agents\n  adhere report --activity ./adhere-data --schedule week.csv --format json --out report/\n  adhere report --activity pages/ --schedule week.csv --from 2024-03-04 --to 2024-03-10 --fail-under 85\n  adhere report --activity pages/ --schedule week.csv --format html --out report/ --summary-json summary.json\n  adhere report --activity pages/ --schedule week.csv --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+    after_help = "Examples:\n  adhere report\n  adhere report --activity pages/ --schedule roster.csv --view agents\n  adhere report --activity ./adhere-data --schedule week.csv --format json --out report/\n  adhere report --activity pages/ --schedule week.csv --from 2024-03-04 --to 2024-03-10 --fail-under 85\n  adhere report --activity pages/ --schedule week.csv --format html --out report/ --summary-json summary.json\n  adhere report --activity pages/ --schedule week.csv --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n  adhere report --activity ./adhere-data --schedule week.csv --view productivity --team-level 1"
 )]
 pub struct Args {
     /// Activity inputs: API response files (v2/v1 pages, arrays of pages, NDJSON), directories
@@ -85,9 +86,12 @@ pub struct Args {
     /// whether each was met) as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
-    /// Match schedule keys on one field only (default: employeeId, then login, then agentId).
+    /// Match schedule keys on one field only (default: employeeId, then login, then
+    /// agentId; then, with users loaded, the user's employeeId, login and full name).
     #[arg(long, value_enum, default_value = "auto")]
     pub match_on: MatchOn,
+    #[command(flatten)]
+    pub enrich: common::EnrichArgs,
 }
 
 pub fn run(args: Args) -> Result<u8> {
@@ -113,7 +117,7 @@ pub fn run(args: Args) -> Result<u8> {
 
     let read_opts = ReadOptions { default_zone: zone.clone(), ambiguous: args.ambiguous, skip_invalid: args.skip_invalid };
     let sched = schedule::read_files(&schedule_paths, None, &read_opts)?;
-    let activity = Activity::load(&activity_paths, &LoadOptions { coverage })?;
+    let (activity, enrichment) = common::load_activity(&activity_paths, coverage, &args.enrich)?;
 
     if args.format.is_document() && args.view.is_some() {
         return Err(Error::usage(format!(
@@ -127,7 +131,16 @@ pub fn run(args: Args) -> Result<u8> {
         (None, Some(_)) => ViewName::ALL.to_vec(),
         (None, None) => vec![ViewName::Shifts],
     };
-    let opts = adherence::Options { shift_gap, interval, from, to, default_zone: zone, match_on: args.match_on, views: views.clone() };
+    let opts = adherence::Options {
+        shift_gap,
+        interval,
+        from,
+        to,
+        default_zone: zone,
+        match_on: args.match_on,
+        views: views.clone(),
+        closed_conversations: common::closed_conversations(&enrichment),
+    };
     let engine = Engine::new(&activity, &sched.rows, &rules, &opts)?;
     let mut report = engine.report()?;
     if !sched.rejected.is_empty() {

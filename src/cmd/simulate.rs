@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use is_terminal::IsTerminal;
 
-use crate::simulate::{simulate_with_progress, SimConfig};
+use crate::simulate::{simulate_enrichment, simulate_with_progress, SimConfig};
 
 /// Flags of `adhere simulate`.
 #[derive(Debug, clap::Args)]
@@ -42,9 +42,15 @@ pub struct Args {
     /// Output directory (created if needed).
     #[arg(long)]
     pub out: PathBuf,
-    /// Replace DIR/activity, DIR/schedule.csv and DIR/rules.toml if they exist.
+    /// Replace DIR/activity, DIR/schedule.csv and DIR/rules.toml if they exist (and the
+    /// enrichment files in --enrichment-out).
     #[arg(long)]
     pub force: bool,
+    /// Also write what the Users, Agent Groups, Status Reasons and Messaging Interactions
+    /// APIs would answer for these agents (users.json, agent-groups.json,
+    /// status-reasons.json, conversations/) into this directory, for `--enrichment`.
+    #[arg(long, value_name = "DIR")]
+    pub enrichment_out: Option<PathBuf>,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -79,6 +85,25 @@ pub fn run(args: Args) -> crate::Result<u8> {
     let summary = summary?;
     println!("{summary}");
     let out = args.out.display();
-    println!("try: adhere report --activity {out}/activity --schedule {out}/schedule.csv --rules {out}/rules.toml");
+    match &args.enrichment_out {
+        None => println!("try: adhere report --activity {out}/activity --schedule {out}/schedule.csv --rules {out}/rules.toml"),
+        Some(dir) => {
+            let c = simulate_enrichment(&cfg, &args.out, dir)?;
+            println!(
+                "wrote enrichment to {}: {} users, {} agent groups, {} status reasons, {} closed conversations ({} transferred) in {} pages",
+                dir.display(),
+                c.users,
+                c.groups,
+                c.reasons,
+                c.conversations,
+                c.transferred,
+                c.pages
+            );
+            println!(
+                "try: adhere report --activity {out}/activity --schedule {out}/schedule.csv --rules {out}/rules.toml --enrichment {} --view productivity",
+                dir.display()
+            );
+        }
+    }
     Ok(0)
 }

@@ -16,11 +16,13 @@
 //! is hand-written: the policy has two independent budgets (429 waits and failure retries),
 //! honours `Retry-After` and refreshes a token on 401, which no retry crate models directly.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+pub use reqwest::Method;
+use reqwest::StatusCode;
 use url::Url;
 
 use super::auth::{encode, oauth1, oauth2, AuthMode, Credentials};
@@ -102,6 +104,8 @@ pub enum Event<'a> {
     Page { records: usize },
     /// A window is in the store.
     WindowDone { index: usize, records: usize, provisional: bool },
+    /// Something worth a line with `--verbose` (enrichment stored, …).
+    Note { text: &'a str },
 }
 
 /// Counts over a run.
@@ -112,15 +116,60 @@ pub struct ClientStats {
     pub rate_limited: u64,
 }
 
+/// Which LivePerson API a request was for, so that errors name the right permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// Status changes (`agentActivityDomain`); also the Domain API and token calls.
+    AgentActivity,
+    /// Users, agent groups and status reasons (`accountConfigReadOnly`).
+    AccountConfig,
+    /// Conversations (`msgHist`).
+    MessagingInteractions,
+}
+
+impl Api {
+    /// The API a service's calls belong to.
+    pub fn of_service(service: &str) -> Api {
+        match service {
+            domain::ACCOUNT_CONFIG => Api::AccountConfig,
+            domain::MESSAGING_HISTORY => Api::MessagingInteractions,
+            _ => Api::AgentActivity,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::AgentActivity => "Agent Activity API",
+            Api::AccountConfig => "account configuration APIs (Users, Agent Groups, Agent Status Reasons)",
+            Api::MessagingInteractions => "Messaging Interactions API",
+        }
+    }
+    /// What a key or installation needs, in the words of LivePerson's console.
+    fn permission(self) -> &'static str {
+        match self {
+            Api::AgentActivity => "the Agent Activity permission (Data > Workforce Management > Agent Status Changes)",
+            Api::AccountConfig => {
+                "read access to the account configuration (users, agent groups, status reasons; OAuth 2.0 scope users.read)"
+            }
+            Api::MessagingInteractions => "the Messaging Interactions (Engagement History) permission",
+        }
+    }
+    fn access(self) -> String {
+        match self {
+            Api::AgentActivity => "access to the Agent Activity API (Data > Workforce Management > Agent Status Changes)".to_string(),
+            _ => format!("{} for the {}", self.permission(), self.name()),
+        }
+    }
+}
+
 /// A request that failed for good.
 #[derive(Debug, Clone)]
 pub enum ApiError {
     /// 400: the request was refused; `causes` say why.
-    BadRequest { target: String, body: Box<ErrorBody> },
+    BadRequest { target: String, body: Box<ErrorBody>, api: Api },
     /// 401 (after one token refresh with OAuth 2.0).
-    Unauthorized { target: String, body: Box<ErrorBody>, mode: AuthMode, token_endpoint: bool, account: String, now: Ms },
+    Unauthorized { target: String, body: Box<ErrorBody>, mode: AuthMode, token_endpoint: bool, account: String, now: Ms, api: Api },
     /// Any other 4xx.
-    Refused { target: String, status: u16, body: Box<ErrorBody> },
+    Refused { target: String, status: u16, body: Box<ErrorBody>, api: Api },
     /// 429 for longer than the budget allows.
     RateLimited { target: String, waited: Duration, hits: u32 },
     /// Failures (5xx, network, broken bodies) outlasted every retry.
@@ -142,7 +191,7 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::BadRequest { target, body } => {
+            ApiError::BadRequest { target, body, api } => {
                 write!(f, "LivePerson refused the request (400 Bad Request): {target}")?;
                 if body.causes.is_empty() {
                     if let Some(m) = &body.message {
@@ -151,7 +200,11 @@ impl fmt::Display for ApiError {
                 } else {
                     write!(f, "\n  causes: {}", body.causes.join("; "))?;
                 }
-                write!(f, "\n  hint: check --from/--to (at most 6 months back), --page-size and the filter flags")
+                match api {
+                    Api::AgentActivity => write!(f, "\n  hint: check --from/--to (at most 6 months back), --page-size and the filter flags"),
+                    Api::MessagingInteractions => write!(f, "\n  hint: check --from/--to (LivePerson keeps conversations 13 months)"),
+                    Api::AccountConfig => write!(f, "\n  hint: the causes above say what LivePerson did not accept"),
+                }
             }
             ApiError::Unauthorized {
                 target,
@@ -160,6 +213,7 @@ impl fmt::Display for ApiError {
                 token_endpoint,
                 account,
                 now,
+                api,
             } => {
                 if *token_endpoint {
                     write!(f, "LivePerson's token service refused the OAuth 2.0 client credentials (401): {target}")?;
@@ -191,7 +245,7 @@ impl fmt::Display for ApiError {
                             _ => "- LP_APP_KEY and LP_ACCESS_TOKEN must be the App key and Access token of one API key that is still active",
                         };
                         write!(f, "\n  {first}")?;
-                        write!(f, "\n  - the API key needs the Agent Activity permission (Data > Workforce Management > Agent Status Changes), and LivePerson must have enabled the Agent Activity API for account {account}")?;
+                        write!(f, "\n  - the API key needs {}, and LivePerson must have enabled the {} for account {account}", api.permission(), api.name())?;
                         // 2026-05-31T00:00:00Z: the end of life of OAuth 1.0 app keys.
                         let retired = *now >= 1_780_185_600_000;
                         let when = if retired { "reached their end of life on 31 May 2026 and are refused since" } else { "stop working on 31 May 2026 (read-only since 30 Sep 2025)" };
@@ -201,13 +255,13 @@ impl fmt::Display for ApiError {
                     AuthMode::OAuth2 => {
                         write!(f, "\n  - LP_CLIENT_ID and LP_CLIENT_SECRET must be the client credentials of an enabled App Installation of account {account}")?;
                         if !token_endpoint {
-                            write!(f, "\n  - the installation's scope must include the Agent Activity API, and LivePerson must have enabled that API for the account (a fresh token was tried once and refused too)")?;
+                            write!(f, "\n  - the installation's scope must include the {}, and LivePerson must have enabled that API for the account (a fresh token was tried once and refused too)", api.name())?;
                         }
                     }
                 }
                 Ok(())
             }
-            ApiError::Refused { target, status, body } => {
+            ApiError::Refused { target, status, body, api } => {
                 let name = StatusCode::from_u16(*status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
                 write!(f, "LivePerson refused the request ({status} {name}): {target}")?;
                 if !body.causes.is_empty() {
@@ -217,8 +271,8 @@ impl fmt::Display for ApiError {
                     write!(f, "\n  message: {m}")?;
                 }
                 match status {
-                    403 => write!(f, "\n  hint: the credentials lack a permission: give the key or installation access to the Agent Activity API (Data > Workforce Management > Agent Status Changes)"),
-                    404 => write!(f, "\n  hint: check --account, and that the Agent Activity API is enabled for the account"),
+                    403 => write!(f, "\n  hint: the credentials lack a permission: give the key or installation {}", api.access()),
+                    404 => write!(f, "\n  hint: check --account, and that the {} is enabled for the account", api.name()),
                     _ => Ok(()),
                 }
             }
@@ -310,6 +364,9 @@ struct Call {
     /// The decoded query parameters as sent (what OAuth 1.0a signs).
     query: Vec<(String, String)>,
     auth: CallAuth,
+    /// A JSON body (not signed: OAuth 1.0a signs only form bodies).
+    body: Option<Vec<u8>>,
+    api: Api,
 }
 
 impl Call {
@@ -318,7 +375,11 @@ impl Call {
             let q = query.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
             url.set_query(Some(&q));
         }
-        Call { method, url, query, auth }
+        Call { method, url, query, auth, body: None, api: Api::AgentActivity }
+    }
+    fn for_api(mut self, api: Api) -> Call {
+        self.api = api;
+        self
     }
     /// `GET /path?query`, for messages.
     fn target(&self) -> String {
@@ -358,6 +419,8 @@ pub struct Client {
     account: String,
     source: EndpointSource,
     endpoints: Option<Endpoints>,
+    /// Hosts of every service resolved so far.
+    services: HashMap<String, Url>,
     credentials: Credentials,
     token: Option<oauth2::Token>,
     retry: RetryPolicy,
@@ -391,6 +454,7 @@ impl Client {
             account: opts.account,
             source: opts.endpoints,
             endpoints: None,
+            services: HashMap::new(),
             credentials: opts.credentials,
             token: None,
             retry: opts.retry,
@@ -425,24 +489,33 @@ impl Client {
             return Ok(e.clone());
         }
         let oauth2 = self.credentials.mode() == AuthMode::OAuth2;
-        let endpoints = match self.source.clone() {
-            EndpointSource::Fixed(url) => {
-                let shown = url.to_string();
-                self.emit(&Event::Resolved { service: domain::AGENT_ACTIVITY, url: &shown });
-                Endpoints { agent_activity: url.clone(), sentinel: oauth2.then_some(url) }
-            }
-            EndpointSource::Lookup(api) => {
-                let agent_activity = self.lookup(&api, domain::AGENT_ACTIVITY)?;
-                let sentinel = if oauth2 { Some(self.lookup(&api, domain::SENTINEL)?) } else { None };
-                Endpoints { agent_activity, sentinel }
-            }
-        };
+        let agent_activity = self.service_url(domain::AGENT_ACTIVITY)?;
+        let sentinel = if oauth2 { Some(self.service_url(domain::SENTINEL)?) } else { None };
+        let endpoints = Endpoints { agent_activity, sentinel };
         self.endpoints = Some(endpoints.clone());
         Ok(endpoints)
     }
 
+    /// The host of one service, looked up once per run (or `--base-url` for every service).
+    pub fn service_url(&mut self, service: &str) -> Result<Url, ApiError> {
+        if let Some(u) = self.services.get(service) {
+            return Ok(u.clone());
+        }
+        let url = match self.source.clone() {
+            EndpointSource::Fixed(url) => {
+                let shown = url.to_string();
+                self.emit(&Event::Resolved { service, url: &shown });
+                url
+            }
+            EndpointSource::Lookup(api) => self.lookup(&api, service)?,
+        };
+        self.services.insert(service.to_string(), url.clone());
+        Ok(url)
+    }
+
     fn lookup(&mut self, api: &Url, service: &str) -> Result<Url, ApiError> {
-        let call = Call::new(Method::GET, domain::lookup_url(api, &self.account, service), Vec::new(), CallAuth::None);
+        let call = Call::new(Method::GET, domain::lookup_url(api, &self.account, service), Vec::new(), CallAuth::None)
+            .for_api(Api::of_service(service));
         let api2 = api.clone();
         let url = self.execute(&call, &move |body| {
             let base =
@@ -452,6 +525,30 @@ impl Client {
         let shown = url.to_string();
         self.emit(&Event::Resolved { service, url: &shown });
         Ok(url)
+    }
+
+    /// A signed JSON call to `service` at `path` (the account's path, query and JSON body
+    /// as given): the same auth, retries and host resolution as status-changes. `read`
+    /// turns the JSON answer into `T`; its error means a well-formed answer of the wrong
+    /// shape (not retried). A body that is not JSON counts as cut off (retried).
+    pub fn call_json<T>(
+        &mut self,
+        method: Method,
+        service: &str,
+        path: &str,
+        query: Vec<(String, String)>,
+        body: Option<&serde_json::Value>,
+        read: &dyn Fn(serde_json::Value) -> Result<T, String>,
+    ) -> Result<T, ApiError> {
+        let mut url = self.service_url(service)?;
+        url.set_path(path);
+        let mut call = Call::new(method, url, query, CallAuth::Api).for_api(Api::of_service(service));
+        call.body = body.map(|b| serde_json::to_vec(b).expect("a JSON value serializes"));
+        self.execute(&call, &|bytes| {
+            let value: serde_json::Value = serde_json::from_slice(bytes)
+                .map_err(|e| BodyProblem::Retry(format!("the answer was cut off or is not valid JSON ({e})")))?;
+            read(value).map_err(BodyProblem::Fatal)
+        })
     }
 
     /// One page of `GET /api/v2/account/{account}/status-changes`.
@@ -506,8 +603,7 @@ impl Client {
                 return Ok(t.value.expose().to_string());
             }
         }
-        let sentinel = self.resolve()?.sentinel.expect("sentinel is resolved for OAuth 2.0");
-        let mut url = sentinel;
+        let mut url = self.service_url(domain::SENTINEL)?;
         url.set_path(&format!("/sentinel/api/v2/account/{}/app/token", encode(&self.account)));
         let call = Call::new(Method::POST, url, Vec::new(), CallAuth::TokenForm);
         let (value, expires_in) =
@@ -563,6 +659,9 @@ impl Client {
                         ("grant_type", "client_credentials"),
                     ]);
                 }
+            }
+            if let Some(body) = &call.body {
+                rb = rb.header(CONTENT_TYPE, "application/json").body(body.clone());
             }
             let t0 = Instant::now();
             let outcome = rb.send().and_then(|r| {
@@ -633,8 +732,9 @@ impl Client {
                             self.token = None;
                             continue;
                         }
+                        let api = call.api;
                         return Err(match status.as_u16() {
-                            400 => ApiError::BadRequest { target, body: b },
+                            400 => ApiError::BadRequest { target, body: b, api },
                             401 => ApiError::Unauthorized {
                                 target,
                                 body: b,
@@ -642,8 +742,9 @@ impl Client {
                                 token_endpoint: call.auth == CallAuth::TokenForm,
                                 account: self.account.clone(),
                                 now: now_ms(),
+                                api,
                             },
-                            s => ApiError::Refused { target, status: s, body: b },
+                            s => ApiError::Refused { target, status: s, body: b, api },
                         });
                     }
                 }

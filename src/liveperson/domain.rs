@@ -13,6 +13,10 @@ pub const DEFAULT_DOMAIN_API: &str = "https://api.liveperson.net";
 pub const AGENT_ACTIVITY: &str = "agentActivityDomain";
 /// The service that issues OAuth 2.0 tokens.
 pub const SENTINEL: &str = "sentinel";
+/// The service of the Users, Agent Groups and Agent Status Reason APIs (read only).
+pub const ACCOUNT_CONFIG: &str = "accountConfigReadOnly";
+/// The service of the Messaging Interactions API.
+pub const MESSAGING_HISTORY: &str = "msgHist";
 
 /// Where the hosts come from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,11 +5,13 @@
 //! - [`client`]: one request with the retry policy; one status-changes page;
 //! - [`model`]: what the API sends (pages, records with every field, error bodies);
 //! - [`store`]: Parquet day files plus the manifest of windows fetched completely;
+//! - [`enrich`]: users, agent groups, status reasons and closed conversations beside them;
 //! - this module: a fetch run — which windows to fetch, paging through each, committing.
 
 pub mod auth;
 pub mod client;
 pub mod domain;
+pub mod enrich;
 pub mod model;
 pub mod store;
 

@@ -3,6 +3,10 @@
 //! ```text
 //! DIR/manifest.json               account, filter, and the windows fetched completely
 //! DIR/records/2024-03-04.parquet  one row per record whose time is on that UTC day
+//! DIR/users.parquet               enrichment (see [`enrichment`]): the latest users,
+//! DIR/agent_groups.parquet          agent groups and status reasons, with when each was
+//! DIR/status_reasons.parquet        last listed by the API
+//! DIR/conversations/2024-03-04.parquet  closed conversations whose close time is on that day
 //! ```
 //!
 //! Every file is written to a temporary name beside it and renamed into place, data first
@@ -22,6 +26,10 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
+
+mod enrichment;
+
+pub use enrichment::{read_enrichment, SnapshotKind, CONVERSATIONS_DIR};
 
 use super::model::StatusChange;
 use super::{subtract, Filter};
@@ -98,6 +106,54 @@ struct ManifestJson {
     /// The filter every window was fetched with; `null` means all agents.
     filter: Option<Filter>,
     windows: Vec<WindowJson>,
+    /// Absent until something beyond status changes is fetched (so stores without it stay
+    /// byte-identical to those of earlier releases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    enrichment: Option<EnrichmentJson>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SnapshotJson {
+    fetched_at: String,
+    rows: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct EnrichmentJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    users: Option<SnapshotJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_groups: Option<SnapshotJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status_reasons: Option<SnapshotJson>,
+    /// Close-time windows of conversations fetched completely.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    conversations: Vec<WindowJson>,
+}
+
+/// A snapshot (users, agent groups or status reasons) fetched whole at `fetched_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Snapshot {
+    pub fetched_at: Ms,
+    /// Entities the API listed.
+    pub rows: u64,
+}
+
+/// What the manifest says about enrichment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnrichmentManifest {
+    pub users: Option<Snapshot>,
+    pub agent_groups: Option<Snapshot>,
+    pub status_reasons: Option<Snapshot>,
+    /// Windows of close time whose closed conversations were fetched completely (sorted,
+    /// disjoint); `records` counts conversations.
+    pub conversations: Vec<Window>,
+}
+
+impl EnrichmentManifest {
+    fn is_empty(&self) -> bool {
+        self.users.is_none() && self.agent_groups.is_none() && self.status_reasons.is_none() && self.conversations.is_empty()
+    }
 }
 
 /// What a manifest says.
@@ -107,6 +163,7 @@ pub struct Manifest {
     pub filter: Option<Filter>,
     /// Sorted by start, disjoint.
     pub windows: Vec<Window>,
+    pub enrichment: EnrichmentManifest,
 }
 
 impl Manifest {
@@ -131,45 +188,50 @@ impl Manifest {
                 "use the adhere release that wrote it, or fetch again into a new --out directory",
             ));
         }
-        let mut windows = Vec::with_capacity(m.windows.len());
-        for (i, w) in m.windows.iter().enumerate() {
-            let read = |field: &str, v: &str| {
-                time::parse_rfc3339(v).ok_or_else(|| {
-                    Error::input_hint(
-                        Location::file(&path).column(format!("windows[{i}].{field}")).value(v),
-                        "not an RFC 3339 instant",
+        let read_time = |field: String, v: &str| {
+            time::parse_rfc3339(v)
+                .ok_or_else(|| Error::input_hint(Location::file(&path).column(field).value(v), "not an RFC 3339 instant", hint))
+        };
+        let read_windows = |list: &[WindowJson], name: &str| -> Result<Vec<Window>> {
+            let mut windows = Vec::with_capacity(list.len());
+            for (i, w) in list.iter().enumerate() {
+                let win = Window {
+                    start: read_time(format!("{name}[{i}].start"), &w.start)?,
+                    end: read_time(format!("{name}[{i}].end"), &w.end)?,
+                    fetched_at: read_time(format!("{name}[{i}].fetched_at"), &w.fetched_at)?,
+                    records: w.records,
+                };
+                if win.end <= win.start {
+                    return Err(Error::input_hint(
+                        Location::file(&path).column(format!("{name}[{i}]")).value(format!("{} / {}", w.start, w.end)),
+                        "the window ends before it starts",
                         hint,
-                    )
-                })
-            };
-            let win = Window {
-                start: read("start", &w.start)?,
-                end: read("end", &w.end)?,
-                fetched_at: read("fetched_at", &w.fetched_at)?,
-                records: w.records,
-            };
-            if win.end <= win.start {
-                return Err(Error::input_hint(
-                    Location::file(&path).column(format!("windows[{i}]")).value(format!("{} / {}", w.start, w.end)),
-                    "the window ends before it starts",
-                    hint,
-                ));
+                    ));
+                }
+                windows.push(win);
             }
-            windows.push(win);
-        }
-        windows.sort_by_key(|w| (w.start, w.end));
-        Ok(Manifest { account: m.account, filter: m.filter, windows })
+            windows.sort_by_key(|w| (w.start, w.end));
+            Ok(windows)
+        };
+        let windows = read_windows(&m.windows, "windows")?;
+        let e = m.enrichment.unwrap_or_default();
+        let snapshot = |s: &Option<SnapshotJson>, name: &str| -> Result<Option<Snapshot>> {
+            s.as_ref()
+                .map(|s| Ok(Snapshot { fetched_at: read_time(format!("enrichment.{name}.fetched_at"), &s.fetched_at)?, rows: s.rows }))
+                .transpose()
+        };
+        let enrichment = EnrichmentManifest {
+            users: snapshot(&e.users, "users")?,
+            agent_groups: snapshot(&e.agent_groups, "agent_groups")?,
+            status_reasons: snapshot(&e.status_reasons, "status_reasons")?,
+            conversations: read_windows(&e.conversations, "enrichment.conversations")?,
+        };
+        Ok(Manifest { account: m.account, filter: m.filter, windows, enrichment })
     }
 
     fn write(&self, dir: &Path) -> Result<()> {
-        let json = ManifestJson {
-            format: FORMAT.to_string(),
-            version: VERSION,
-            account: self.account.clone(),
-            filter: self.filter.clone(),
-            windows: self
-                .windows
-                .iter()
+        let windows = |list: &[Window]| {
+            list.iter()
                 .map(|w| WindowJson {
                     start: time::fmt_instant(w.start),
                     end: time::fmt_instant(w.end),
@@ -177,7 +239,22 @@ impl Manifest {
                     records: w.records,
                     provisional: !w.is_final(),
                 })
-                .collect(),
+                .collect::<Vec<_>>()
+        };
+        let snapshot = |s: &Option<Snapshot>| s.map(|s| SnapshotJson { fetched_at: time::fmt_instant(s.fetched_at), rows: s.rows });
+        let e = &self.enrichment;
+        let json = ManifestJson {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            account: self.account.clone(),
+            filter: self.filter.clone(),
+            windows: windows(&self.windows),
+            enrichment: (!e.is_empty()).then(|| EnrichmentJson {
+                users: snapshot(&e.users),
+                agent_groups: snapshot(&e.agent_groups),
+                status_reasons: snapshot(&e.status_reasons),
+                conversations: windows(&e.conversations),
+            }),
         };
         let mut text = serde_json::to_string_pretty(&json).expect("a manifest serializes");
         text.push('\n');
@@ -216,6 +293,7 @@ impl Store {
             }
             remove_temp_files(dir);
             remove_temp_files(&dir.join(RECORDS_DIR));
+            remove_temp_files(&dir.join(CONVERSATIONS_DIR));
             fs::create_dir_all(dir.join(RECORDS_DIR)).map_err(|e| Error::io(dir.join(RECORDS_DIR), e))?;
             return Ok(Store { dir: dir.to_path_buf(), manifest });
         }
@@ -232,7 +310,12 @@ impl Store {
             }
         }
         fs::create_dir_all(dir.join(RECORDS_DIR)).map_err(|e| Error::io(dir, e))?;
-        let manifest = Manifest { account: account.to_string(), filter: filter.cloned(), windows: Vec::new() };
+        let manifest = Manifest {
+            account: account.to_string(),
+            filter: filter.cloned(),
+            windows: Vec::new(),
+            enrichment: EnrichmentManifest::default(),
+        };
         // The manifest comes first, so the directory is a store from its first byte on.
         manifest.write(dir)?;
         Ok(Store { dir: dir.to_path_buf(), manifest })

@@ -213,7 +213,8 @@ pub fn build(seed: u64, agents: u32, start_day: i64, days: u32) -> Vec<Agent> {
         .collect()
 }
 
-fn names(i: u32) -> (String, String, String, String) {
+/// (login, login in other case, full name, first name) of agent `i`.
+pub fn names(i: u32) -> (String, String, String, String) {
     let pairs = (FIRST.len() * LAST.len()) as u32;
     let p = (i % pairs) as usize;
     let first = FIRST[p % FIRST.len()];

@@ -18,6 +18,7 @@
 //! written one at a time (pages in parallel), so memory stays bounded at any scale.
 
 pub mod agents;
+pub mod enrichment;
 pub mod pages;
 pub mod plan;
 pub mod rng;
@@ -113,6 +114,26 @@ pub const ACTIVITY_DIR: &str = "activity";
 pub const SCHEDULE_FILE: &str = "schedule.csv";
 pub const RULES_FILE: &str = "rules.toml";
 const STAGING: &str = ".adhere-simulate.tmp";
+
+/// Writes the enrichment of the data set in `out` (see [`enrichment`]) into `dir`; refuses
+/// to replace enrichment files already there unless `cfg.force`.
+pub fn simulate_enrichment(cfg: &SimConfig, out: &Path, dir: &Path) -> Result<enrichment::EnrichmentCounts> {
+    let targets = ["users.json", "agent-groups.json", "status-reasons.json", "conversations"];
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::usage(format!("--enrichment-out {} is a file; give a directory", dir.display())));
+    }
+    let existing: Vec<&str> = targets.iter().copied().filter(|t| dir.join(t).exists()).collect();
+    if !existing.is_empty() && !cfg.force {
+        return Err(Error::usage(format!(
+            "{} already holds {}; pass --force to replace simulated data, or choose another --enrichment-out",
+            dir.display(),
+            existing.join(", ")
+        )));
+    }
+    let start_day = time::day_number(cfg.start);
+    let agents = agents::build(cfg.seed, cfg.agents, start_day, cfg.days);
+    enrichment::write(cfg.seed, &agents, start_day, cfg.days, &out.join(ACTIVITY_DIR), dir)
+}
 
 /// Writes a simulated data set into `out` (created if needed).
 pub fn simulate(cfg: &SimConfig, out: &Path) -> Result<SimSummary> {

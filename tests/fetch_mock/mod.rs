@@ -11,7 +11,14 @@
 //!   `_metadata` hrefs on another host, over http, without `v` (a trap for clients that
 //!   follow them);
 //! - faults scripted per status-changes request: any status with a body and
-//!   `Retry-After`, a connection reset mid-body, a truncated JSON body, a slow answer.
+//!   `Retry-After`, a connection reset mid-body, a truncated JSON body, a slow answer;
+//! - the enrichment APIs (liveperson-api.md §5): Users (`le-users/users`, `v` required),
+//!   Agent Groups (`le-users/agentGroups`) and Status Reasons (`le-agents/status-reasons`),
+//!   each leaving deleted entities out unless `include_deleted=true`; Messaging
+//!   Interactions search (`POST …/conversations/search`) with a JSON body: `start` required
+//!   and at most three months, bounds rounded to 10 minutes and inclusive, `end`,
+//!   `status`, `latestAgentIds` and `contentToRetrieve` honoured, `limit` at most 100,
+//!   `_metadata.count`. Same auth checks as status-changes (a JSON body is not signed).
 
 #![allow(dead_code)]
 
@@ -89,6 +96,16 @@ impl Logged {
     pub fn is_data(&self) -> bool {
         self.path.ends_with("/status-changes")
     }
+    pub fn is_config(&self) -> bool {
+        self.path.contains("/configuration/")
+    }
+    pub fn is_conversations(&self) -> bool {
+        self.path.ends_with("/conversations/search")
+    }
+    /// The JSON body sent.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +127,16 @@ pub struct Config {
     pub delay: Duration,
     /// Also return records exactly at `to` (the docs do not say whether `to` is inclusive).
     pub inclusive_to: bool,
+    /// Users API entities (deleted ones only with `include_deleted=true`).
+    pub users: Vec<Value>,
+    pub groups: Vec<Value>,
+    pub reasons: Vec<Value>,
+    /// `conversationHistoryRecords` entries (`info`, `agentParticipants`, …).
+    pub conversations: Vec<Value>,
+    /// Answer every configuration API call with this status (403: no permission).
+    pub config_status: Option<u16>,
+    /// Answer every conversations search with this status.
+    pub conversations_status: Option<u16>,
 }
 
 impl Default for Config {
@@ -124,6 +151,12 @@ impl Default for Config {
             faults: Vec::new(),
             delay: Duration::ZERO,
             inclusive_to: false,
+            users: Vec::new(),
+            groups: Vec::new(),
+            reasons: Vec::new(),
+            conversations: Vec::new(),
+            config_status: None,
+            conversations_status: None,
         }
     }
 }
@@ -178,6 +211,15 @@ impl Mock {
     }
     pub fn data_log(&self) -> Vec<Logged> {
         self.log().into_iter().filter(|l| l.is_data()).collect()
+    }
+    pub fn config_log(&self) -> Vec<Logged> {
+        self.log().into_iter().filter(|l| l.is_config()).collect()
+    }
+    pub fn conversations_log(&self) -> Vec<Logged> {
+        self.log().into_iter().filter(|l| l.is_conversations()).collect()
+    }
+    pub fn update(&self, f: impl FnOnce(&mut Config)) {
+        f(&mut self.state.cfg.lock().unwrap());
     }
     pub fn tokens_issued(&self) -> usize {
         *self.state.issued.lock().unwrap()
@@ -249,6 +291,7 @@ fn respond(conn: &mut TcpStream, status: u16, body: &str, extra_headers: &[(&str
         200 => "OK",
         400 => "Bad Request",
         401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
@@ -360,6 +403,30 @@ fn serve(mut conn: TcpStream, st: &State, port: u16) -> Option<()> {
                 }
             }
         }
+    } else if req.method == "GET" && req.path.starts_with(&format!("/api/account/{ACCOUNT}/configuration/")) {
+        let cfg = st.cfg.lock().unwrap().clone();
+        match check_auth(&req, st, port) {
+            Err((s, b)) => (s, b, vec![]),
+            Ok(()) => match cfg.config_status {
+                Some(code) => (code, json!({"message": "Not Authorized"}).to_string(), vec![]),
+                None => {
+                    let (s, b) = configuration(&req, &cfg);
+                    (s, b, vec![])
+                }
+            },
+        }
+    } else if req.method == "POST" && req.path == format!("/messaging_history/api/account/{ACCOUNT}/conversations/search") {
+        let cfg = st.cfg.lock().unwrap().clone();
+        match check_auth(&req, st, port) {
+            Err((s, b)) => (s, b, vec![]),
+            Ok(()) => match cfg.conversations_status {
+                Some(code) => (code, json!({"message": "Not Authorized"}).to_string(), vec![]),
+                None => {
+                    let (s, b) = conversations(&req, &cfg);
+                    (s, b, vec![])
+                }
+            },
+        }
     } else {
         (404, json!({"message": "no such path"}).to_string(), vec![])
     };
@@ -436,7 +503,7 @@ fn check_auth(req: &Request, st: &State, port: u16) -> Result<(), (u16, String)>
     b.token(token).nonce(nonce.as_str()).timestamp(std::num::NonZeroU64::new(ts)).version(p.contains_key("oauth_version"));
     let host = req.header("host").unwrap_or("").to_ascii_lowercase();
     assert_eq!(host, format!("127.0.0.1:{port}"));
-    let expected = b.get(format!("http://{host}{}", req.path), &list);
+    let expected = b.authorize(&req.method, format!("http://{host}{}", req.path), &list);
     let expected_sig = expected
         .split(',')
         .find_map(|kv| kv.trim().strip_prefix("oauth_signature=\""))
@@ -641,4 +708,184 @@ pub fn dataset(agents: usize, first_day: i64, last_day: i64) -> Vec<Value> {
         out.push(midnight);
     }
     out
+}
+
+/// The Users, Agent Groups and Status Reasons APIs: the whole list in one answer.
+fn configuration(req: &Request, cfg: &Config) -> (u16, String) {
+    let q = |k: &str| req.query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let base = format!("/api/account/{ACCOUNT}/configuration/");
+    let (items, version) = match req.path.strip_prefix(&base) {
+        Some("le-users/users") => (&cfg.users, "4.0"),
+        Some("le-users/agentGroups") => (&cfg.groups, "2.0"),
+        Some("le-agents/status-reasons") => (&cfg.reasons, "2.0"),
+        _ => return (404, json!({"message": "Data not found"}).to_string()),
+    };
+    match q("v") {
+        None => return bad_request(&["v: must be provided".to_string()]),
+        Some(v) if v != version && !(version == "2.0" && ["1.0", "4.0"].contains(&v.as_str())) => {
+            return bad_request(&[format!("v: unsupported version {v}")]);
+        }
+        _ => {}
+    }
+    let deleted = q("include_deleted").as_deref() == Some("true");
+    let list: Vec<&Value> = items.iter().filter(|x| deleted || x["deleted"].as_bool() != Some(true)).collect();
+    (200, json!(list).to_string())
+}
+
+fn num(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+/// Messaging Interactions conversations search.
+fn conversations(req: &Request, cfg: &Config) -> (u16, String) {
+    let q = |k: &str| req.query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
+        return bad_request(&["body: must be JSON".to_string()]);
+    };
+    if !req.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("content-type") && v.starts_with("application/json")) {
+        return (415, json!({"message": "Unsupported Media Type"}).to_string());
+    }
+    let mut causes = Vec::new();
+    let limit: i64 = q("limit").map(|l| l.parse().unwrap_or(-1)).unwrap_or(50);
+    if limit > 100 {
+        causes.push("limit: must be less than or equal to 100".to_string());
+    }
+    if limit < 1 {
+        causes.push("limit: must be greater than or equal to 1".to_string());
+    }
+    let offset: i64 = q("offset").map(|o| o.parse().unwrap_or(-1)).unwrap_or(0);
+    if offset < 0 {
+        causes.push("offset: must be greater than or equal to 0".to_string());
+    }
+    const TEN_MIN: i64 = 600_000;
+    let range = |name: &str, causes: &mut Vec<String>| -> Option<(i64, i64)> {
+        let r = body.get(name)?;
+        match (num(&r["from"]), num(&r["to"])) {
+            (Some(f), Some(t)) if t >= f => {
+                if t - f > 92 * 86_400_000 {
+                    causes.push(format!("{name}: the maximum time interval is three months"));
+                }
+                // Rounded to the last / next 10 minutes; both bounds included.
+                Some((f.div_euclid(TEN_MIN) * TEN_MIN, (t + TEN_MIN - 1).div_euclid(TEN_MIN) * TEN_MIN))
+            }
+            _ => {
+                causes.push(format!("{name}: from and to are required, to not before from"));
+                None
+            }
+        }
+    };
+    let start = range("start", &mut causes);
+    if body.get("start").is_none() {
+        causes.push("start: must not be null".to_string());
+    }
+    let end = range("end", &mut causes);
+    if !causes.is_empty() {
+        return bad_request(&causes);
+    }
+    let (sf, st) = start.unwrap();
+    let statuses: Option<Vec<String>> =
+        body["status"].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect());
+    let latest: Option<Vec<i64>> = body["latestAgentIds"].as_array().map(|a| a.iter().filter_map(num).collect());
+    let wanted: Option<Vec<String>> =
+        body["contentToRetrieve"].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect());
+    let mut selected: Vec<Value> = cfg
+        .conversations
+        .iter()
+        .filter(|c| {
+            let info = &c["info"];
+            let s = num(&info["startTimeL"]).unwrap_or(-1);
+            let e = num(&info["endTimeL"]).unwrap_or(-1);
+            s >= sf
+                && s <= st
+                && end.is_none_or(|(ef, et)| e > 0 && e >= ef && e <= et)
+                && statuses.as_ref().is_none_or(|l| l.iter().any(|x| Some(x.as_str()) == info["status"].as_str()))
+                && latest.as_ref().is_none_or(|l| num(&info["latestAgentId"]).is_some_and(|a| l.contains(&a)))
+        })
+        .map(|c| {
+            let mut c = c.clone();
+            if let (Some(w), Some(o)) = (&wanted, c.as_object_mut()) {
+                o.retain(|k, _| k == "info" || w.contains(k));
+            }
+            c
+        })
+        .collect();
+    scramble(&mut selected);
+    let total = selected.len();
+    let page: Vec<Value> = selected.into_iter().skip(offset as usize).take(limit as usize).collect();
+    let href = |off: i64| {
+        format!(
+            "https://va.msghist.example.invalid/messaging_history/api/account/{ACCOUNT}/conversations/search?limit={limit}&offset={off}"
+        )
+    };
+    let mut meta = json!({"count": total, "self": {"rel": "self", "href": href(offset)}, "shardsStatusResult": {"partialResult": false}});
+    if offset + limit < total as i64 {
+        meta["next"] = json!({"rel": "next", "href": href(offset + limit)});
+    }
+    (200, json!({"_metadata": meta, "conversationHistoryRecords": page}).to_string())
+}
+
+/// A conversation record closed by `latest` (after the agents in `before` had it).
+pub fn conversation(id: &str, start: i64, end: Option<i64>, latest: i64, before: &[i64]) -> Value {
+    let fmt = |t: i64| adhere::time::fmt_instant(t).replace('T', " ").replace('Z', "+0000");
+    let mut participants: Vec<Value> = before
+        .iter()
+        .enumerate()
+        .map(|(i, a)| json!({"agentId": a.to_string(), "timeL": start + i as i64 * 1000, "permission": "ASSIGNED_AGENT", "role": "ASSIGNED_AGENT", "userType": "1"}))
+        .collect();
+    participants.push(json!({"agentId": latest.to_string(), "timeL": start + before.len() as i64 * 1000 + 500, "permission": "ASSIGNED_AGENT", "role": "ASSIGNED_AGENT", "userType": "1"}));
+    let transfers: Vec<Value> = before.iter().map(|a| json!({"sourceAgentId": a.to_string(), "reason": "Agent"})).collect();
+    json!({
+        "info": {
+            "conversationId": id, "startTime": fmt(start), "startTimeL": start,
+            "endTime": end.map_or("undefined".to_string(), fmt), "endTimeL": end.unwrap_or(-1),
+            "status": if end.is_some() { "CLOSE" } else { "OPEN" }, "closeReason": "AGENT",
+            "latestAgentId": latest.to_string(), "latestAgentGroupId": -1, "latestSkillId": -1,
+            "brandId": ACCOUNT, "duration": end.map_or(0, |e| e - start)
+        },
+        "agentParticipants": participants,
+        "transfers": transfers,
+        "messageRecords": [{"type": "TEXT_PLAIN", "messageData": {"msg": {"text": "a transcript adhere should not ask for"}}}]
+    })
+}
+
+/// The agentId of agent `a` of [`dataset`].
+pub fn agent_id(a: usize) -> i64 {
+    5_400_000_000i64 + a as i64 * 7919
+}
+
+/// A bot user's id (Users API userTypeId 2).
+pub const BOT: i64 = 777;
+/// The renamed reason: "Coffee break" in the status changes of [`dataset`], "Coffee" in
+/// the Status Reason API now.
+pub const COFFEE: i64 = 2_642_559_712;
+
+/// What the Users, Agent Groups and Status Reason APIs answer for the agents of
+/// [`dataset`]: every agent with a full name, an employee id (also for the agents whose
+/// records have none) and `memberOf` Care East; the midnight agent (99) deleted; a bot; a
+/// record without an id. Groups: Main Group (-1) → Care (100) → Care East (2204871310),
+/// and a deleted group. Reasons: Coffee break renamed "Coffee", a deleted Lunch (31).
+pub fn directory(agents: usize) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
+    let mut users: Vec<Value> = (0..agents)
+        .map(|a| {
+            json!({"id": agent_id(a).to_string(), "loginName": format!("agent{a}@brand.example"), "fullName": format!("Full Name {a}"),
+                   "nickname": format!("Nick {a}"), "employeeId": format!("EMP-{a:04}"),
+                   "memberOf": {"agentGroupId": "2204871310", "assignmentDate": "2024-01-02 09:00:00"},
+                   "userTypeId": 1, "isApiUser": false, "deleted": false})
+        })
+        .collect();
+    users.push(json!({"id": 99, "loginName": "night@brand.example", "fullName": "Night Owl", "employeeId": "EMP-MID",
+                      "memberOf": {"agentGroupId": "-1"}, "userTypeId": 1, "isApiUser": false, "deleted": true}));
+    users.push(json!({"id": BOT.to_string(), "loginName": "bot", "fullName": "Routing Bot", "userTypeId": 2, "isApiUser": false, "deleted": false}));
+    users.push(json!({"loginName": "no id at all"}));
+    let groups = vec![
+        json!({"id": -1, "name": "Main Group", "deleted": false}),
+        json!({"id": 100, "name": "Care", "parentGroupId": -1, "deleted": false}),
+        json!({"id": 2_204_871_310i64, "name": "Care East", "parentGroupId": "100", "deleted": false}),
+        json!({"id": 55, "name": "Old Team", "parentGroupId": -1, "deleted": true}),
+    ];
+    let reasons = vec![
+        json!({"id": COFFEE, "text": "Coffee", "state": "Away", "enabled": true, "deleted": false}),
+        json!({"id": 31, "text": "Lunch", "state": "Away", "enabled": false, "deleted": true}),
+    ];
+    (users, groups, reasons)
 }
