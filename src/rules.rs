@@ -41,7 +41,8 @@ pub enum StateToken {
     LoggedOut,
     /// Any away, with or without a reason.
     Away,
-    /// Away whose reason text equals this (compared ignoring case; stored lower-cased).
+    /// Away whose reason text equals this, ignoring case only (stored lower-cased; spaces
+    /// count, as in the recorded text).
     AwayReason(String),
     /// Away whose `statusReasonId` is this (`away:#2642559712`).
     AwayReasonId(i64),
@@ -49,8 +50,8 @@ pub enum StateToken {
 
 impl StateToken {
     pub fn parse(s: &str) -> Option<StateToken> {
-        let t = s.trim();
-        let lower = t.to_lowercase();
+        let t = s;
+        let lower = t.trim().to_lowercase();
         Some(match lower.as_str() {
             "online" => StateToken::Online,
             "occupied" => StateToken::Occupied,
@@ -58,12 +59,13 @@ impl StateToken {
             "logged_out" => StateToken::LoggedOut,
             "away" => StateToken::Away,
             _ => {
+                // `away:<reason>`: the reason is everything after the colon, compared with the
+                // recorded text ignoring case only.
                 let (head, reason) = t.split_once(':')?;
-                if !head.trim().eq_ignore_ascii_case("away") || reason.trim().is_empty() {
+                if !head.eq_ignore_ascii_case("away") || reason.trim().is_empty() {
                     return None;
                 }
-                let reason = reason.trim();
-                match reason.strip_prefix('#').and_then(|id| id.trim().parse::<i64>().ok()) {
+                match reason.trim().strip_prefix('#').and_then(|id| id.trim().parse::<i64>().ok()) {
                     Some(id) => StateToken::AwayReasonId(id),
                     None => StateToken::AwayReason(reason.to_lowercase()),
                 }
@@ -313,9 +315,7 @@ impl StateSet {
         let any_away = base[State::Away as usize];
         let reasons = reasons
             .iter()
-            .map(|(text, id)| {
-                any_away || wanted.iter().any(|w| *w == text.trim().to_lowercase()) || id.is_some_and(|id| wanted_ids.contains(&id))
-            })
+            .map(|(text, id)| any_away || wanted.iter().any(|w| *w == text.to_lowercase()) || id.is_some_and(|id| wanted_ids.contains(&id)))
             .collect();
         StateSet { base, reasons }
     }
@@ -382,6 +382,8 @@ mod tests {
     fn reasons_can_be_named_by_id() {
         assert_eq!(StateToken::parse("away:#2642559712"), Some(StateToken::AwayReasonId(2_642_559_712)));
         assert_eq!(StateToken::parse("AWAY: #7 "), Some(StateToken::AwayReasonId(7)));
+        // Spaces in a reason count: "away: Lunch" wants the text " Lunch".
+        assert_eq!(StateToken::parse("away: Lunch"), Some(StateToken::AwayReason(" lunch".into())));
         // Not a number after '#': a text like any other.
         assert_eq!(StateToken::parse("away:#seven"), Some(StateToken::AwayReason("#seven".into())));
         assert_eq!(StateToken::AwayReasonId(7).to_string(), "away:#7");

@@ -430,3 +430,63 @@ fn schedule_keys_match_employee_id_then_login_ignoring_case_then_agent_id() {
     // Sorted by key in code-point order: "3" < "AGENT2…" < "E1".
     assert_eq!(ids, vec![("3", 3), ("AGENT2@EXAMPLE.COM", 2), ("E1", 1)]);
 }
+
+#[test]
+fn records_of_unknown_types_still_say_who_an_agent_is_and_what_is_covered() {
+    // No timeframe: coverage falls back to [first record, last record) over every record
+    // read, the dropped statusType 9 ones included: [07:00, 18:00). Agent 5's only record
+    // is a statusType 9 carrying employeeId "JUNK": the key JUNK matches it, it has no
+    // kept records, so it is logged out throughout (a no-show), with agent_id 5.
+    let nd = [
+        r#"{"agentId":1,"employeeId":"E1","time":"2024-03-04T07:00:00Z","statusType":9,"statusSubType":0}"#,
+        r#"{"agentId":1,"employeeId":"E1","time":"2024-03-04T08:00:00Z","statusType":3,"statusSubType":0,"sequenceNumber":-1}"#,
+        r#"{"agentId":1,"employeeId":"E1","time":"2024-03-04T08:00:00Z","statusType":1,"statusSubType":2,"sequenceNumber":1}"#,
+        r#"{"agentId":5,"employeeId":"JUNK","time":"2024-03-04T18:00:00Z","statusType":9,"statusSubType":0}"#,
+    ]
+    .join("\n");
+    let sched = "agent,activity,start,end\nE1,Open,2024-03-04 09:00,2024-03-04 17:00\nJUNK,Open,2024-03-04 09:00,2024-03-04 10:00\n";
+    let r = run(&[nd], sched, None, Options::default());
+    let s = shifts(&r);
+    let e1 = s.iter().find(|x| x["agent"] == "E1").unwrap();
+    assert_eq!(e1["unknown_seconds"], 0);
+    assert_eq!(e1["in_adherence_seconds"], 28_800);
+    let junk = s.iter().find(|x| x["agent"] == "JUNK").unwrap();
+    assert_eq!(junk["agent_id"], 5);
+    assert_eq!(junk["employee_id"], "JUNK");
+    assert_eq!(junk["no_show"], true);
+    assert_eq!(junk["out_of_adherence_seconds"], 3_600);
+}
+
+#[test]
+fn away_reasons_compare_ignoring_case_only() {
+    // The recorded reason "Lunch " (trailing space) is not "lunch": during the Break that
+    // allows only away:Lunch the agent is out of adherence for the whole hour.
+    let rules = "[[activity]]\nnames = [\"Open\"]\nallowed = [\"online\"]\n[[activity]]\nnames = [\"Break\"]\nallowed = [\"away:Lunch\"]\n";
+    let sched = format!("{OPEN_9_17}E1,Break,2024-03-04 12:00,2024-03-04 13:00\n");
+    let p = page(
+        DAY_FROM,
+        DAY_TO,
+        &[
+            (1, "2024-03-04T08:00:00Z", "login"),
+            (1, "2024-03-04T08:00:00Z", "online"),
+            (1, "2024-03-04T12:00:00Z", "away:Lunch "),
+            (1, "2024-03-04T13:00:00Z", "online"),
+        ],
+    );
+    let r = run(&[p], &sched, Some(rules), Options::default());
+    assert_eq!(shifts(&r)[0]["out_of_adherence_seconds"], 3_600);
+    assert_eq!(view(&r, ViewName::Exceptions)[0]["state"], "away:Lunch ");
+}
+
+#[test]
+fn a_timeframe_bound_is_the_l_field_only_when_it_is_an_integer() {
+    // startTimeL 1709510400000.5 is not an integer: the RFC 3339 startTime (10:00) is used,
+    // so 09:00-10:00 of the shift is outside coverage (3 600 s unknown).
+    let p = page("2024-03-04T10:00:00Z", DAY_TO, &[(1, "2024-03-04T08:00:00Z", "login"), (1, "2024-03-04T08:00:00Z", "online")]).replacen(
+        r#""startTime""#,
+        r#""startTimeL":1709510400000.5,"startTime""#,
+        1,
+    );
+    let s = one(&[p], OPEN_9_17);
+    assert_eq!(s["unknown_seconds"], 3_600);
+}

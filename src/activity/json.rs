@@ -68,12 +68,8 @@ impl<'de> Deserialize<'de> for Flex {
 
 /// An integer written as text (`"3401122017"`, `" 12 "`, `"12.0"`).
 pub fn parse_int_text(s: &str) -> Option<i64> {
-    let t = s.trim();
-    if let Ok(v) = t.parse::<i64>() {
-        return Some(v);
-    }
-    let f: f64 = t.parse().ok()?;
-    (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
+    // Only integers: "12.0" or "1.7e12" are not numbers sent as strings of an integer field.
+    s.trim().parse::<i64>().ok()
 }
 
 /// Text that may arrive as a string, a number (an employee id sent as `42`), or not at all.
@@ -143,6 +139,8 @@ fn read_time(v: &FlexTime) -> Option<Ms> {
     match v {
         FlexTime::None => None,
         FlexTime::Number(ms) => Some(*ms),
+        // Epoch milliseconds with a fraction: truncated to the millisecond.
+        FlexTime::Float(x) => Some(x.trunc() as Ms),
         FlexTime::Text(s) => time::parse_rfc3339(s.trim()).or_else(|| parse_int_text(s)),
     }
     .filter(|&ms| time::in_range(ms))
@@ -153,6 +151,8 @@ pub enum FlexTime<'a> {
     #[default]
     None,
     Number(Ms),
+    /// A JSON number with a fraction or an exponent (not an integer).
+    Float(f64),
     Text(Cow<'a, str>),
 }
 
@@ -177,7 +177,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for FlexTime<'a> {
                 Ok(i64::try_from(v).map(FlexTime::Number).unwrap_or(FlexTime::None))
             }
             fn visit_f64<E>(self, v: f64) -> std::result::Result<Self::Value, E> {
-                Ok(if v.is_finite() && v.abs() < 9.0e18 { FlexTime::Number(v.trunc() as i64) } else { FlexTime::None })
+                Ok(if v.is_finite() && v.abs() < 9.0e18 { FlexTime::Float(v) } else { FlexTime::None })
             }
             fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
                 Ok(FlexTime::None)
@@ -275,7 +275,7 @@ fn bound(l: &FlexTime, text: &FlexTime) -> Option<Ms> {
     let from_l = match l {
         FlexTime::Number(ms) => Some(*ms),
         FlexTime::Text(s) => parse_int_text(s),
-        FlexTime::None => None,
+        FlexTime::Float(_) | FlexTime::None => None,
     };
     from_l
         .or_else(|| match text {

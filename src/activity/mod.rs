@@ -190,7 +190,9 @@ impl Activity {
     pub fn from_records(raw: RawRecords, timeframes: Vec<(Ms, Ms)>, mut stats: LoadStats, opts: &LoadOptions) -> Result<Activity> {
         let mut warnings = Vec::new();
         let mut excluded: HashSet<i64> = HashSet::new();
-        let order = clean_order(&raw, &mut stats, &opts.exclude_agents, &mut excluded);
+        // `all` holds every record read (dropped types and repeats included: they still say
+        // who an agent is and what the inputs cover); `order` the rows of the timeline.
+        let (all, order) = clean_order(&raw, &mut stats, &opts.exclude_agents, &mut excluded);
         let n = order.len();
 
         // Reasons: distinct (text, reason id) pairs of away records with a text or a reason
@@ -250,7 +252,7 @@ impl Activity {
             state_col.push(state as u32);
             reason_col.push(reason);
         }
-        let agents = build_agents(&raw, &order);
+        let agents = build_agents(&raw, &all, &order);
 
         let coverage_source;
         let coverage = if !timeframes.is_empty() {
@@ -264,8 +266,8 @@ impl Activity {
             Coverage::union(vec![(s, e)])
         } else {
             coverage_source = CoverageSource::Records;
-            let first = time_ms.iter().min().copied();
-            let last = time_ms.iter().max().copied();
+            let first = all.iter().map(|&i| raw.time[i as usize]).min();
+            let last = all.iter().map(|&i| raw.time[i as usize]).max();
             match (first, last) {
                 (Some(a), Some(b)) => Coverage::union(vec![(a, b)]),
                 _ => Coverage::default(),
@@ -406,7 +408,8 @@ fn read_input(input: &Input) -> Result<Loaded> {
 
 /// Row order of the cleaned events: duplicates removed (first occurrence kept), unknown
 /// types dropped, sorted by (agent, time, sequence with missing first, input order).
-fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, excluded: &mut HashSet<i64>) -> Vec<u32> {
+/// Returns (every record but left-out bots, sorted; the cleaned rows, sorted).
+fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, excluded: &mut HashSet<i64>) -> (Vec<u32>, Vec<u32>) {
     let n = raw.len();
     let mut order: Vec<u32> = (0..n as u32).collect();
     let key = |i: u32| {
@@ -443,14 +446,18 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, 
         run_start = j;
     }
     let mut out = Vec::with_capacity(n);
+    let mut all = Vec::with_capacity(n);
     for (pos, &i) in order.iter().enumerate() {
-        if !keep[pos] {
-            continue;
-        }
         let i = i as usize;
         if !exclude.is_empty() && exclude.contains(&raw.agent_id[i]) {
-            stats.excluded_records += 1;
+            if keep[pos] {
+                stats.excluded_records += 1;
+            }
             excluded.insert(raw.agent_id[i]);
+            continue;
+        }
+        all.push(i as u32);
+        if !keep[pos] {
             continue;
         }
         let valid = match raw.status_type(i) {
@@ -464,25 +471,33 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, 
             stats.dropped_type += 1;
         }
     }
-    out
+    (all, out)
 }
 
 fn non_empty(pool: &StringPool, code: Option<u32>) -> Option<&str> {
     code.map(|c| pool.get(c)).filter(|s| !s.trim().is_empty())
 }
 
-fn build_agents(raw: &RawRecords, order: &[u32]) -> Vec<ActivityAgent> {
+/// One entry per agent among `all` (every record read, sorted), with its identity taken from
+/// all of its records and its rows in the cleaned `order` (possibly none: an agent whose
+/// records were all dropped types is logged out throughout).
+fn build_agents(raw: &RawRecords, all: &[u32], order: &[u32]) -> Vec<ActivityAgent> {
     let mut agents: Vec<ActivityAgent> = Vec::new();
     let mut start = 0;
-    while start < order.len() {
-        let id = raw.agent_id[order[start] as usize];
+    let mut row = 0;
+    while start < all.len() {
+        let id = raw.agent_id[all[start] as usize];
         let mut end = start;
-        while end < order.len() && raw.agent_id[order[end] as usize] == id {
+        while end < all.len() && raw.agent_id[all[end] as usize] == id {
             end += 1;
+        }
+        let first_row = row;
+        while row < order.len() && raw.agent_id[order[row] as usize] == id {
+            row += 1;
         }
         let mut a = ActivityAgent {
             agent_id: id,
-            rows: start..end,
+            rows: first_row..row,
             employee_id: None,
             login_name: None,
             user_name: None,
@@ -492,7 +507,7 @@ fn build_agents(raw: &RawRecords, order: &[u32]) -> Vec<ActivityAgent> {
             team: None,
             user: None,
         };
-        for &i in &order[start..end] {
+        for &i in &all[start..end] {
             let i = i as usize;
             if let Some(e) = non_empty(&raw.strings, raw.employee_id(i)) {
                 if a.employee_id.as_deref() != Some(e) {

@@ -109,6 +109,13 @@ impl Timelines {
         for agent in &activity.agents {
             let rows = agent.rows.clone();
             let mut ci = 0;
+            if rows.is_empty() {
+                // Every record of this agent was dropped (unknown types): no records, so
+                // logged out (and unknown outside coverage).
+                t.push_covered(Ms::MIN, Ms::MAX, State::LoggedOut as u8, NO_REASON, cov, &mut ci);
+                t.finish_agent();
+                continue;
+            }
             // Before the first record: logged out if it is a login, else unknown.
             let pre = if ty[rows.start] == 3 { State::LoggedOut } else { State::Unknown };
             t.push_covered(Ms::MIN, time[rows.start], pre as u8, NO_REASON, cov, &mut ci);
