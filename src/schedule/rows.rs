@@ -125,6 +125,16 @@ pub struct ReadOptions {
     pub ambiguous: Option<Ambiguous>,
     /// Skip bad rows (and report them) instead of stopping at the first.
     pub skip_invalid: bool,
+    /// Per schedule key, the zone of its rows that name none (from a roster's `timezone`);
+    /// before `default_zone`.
+    pub agent_zones: std::collections::HashMap<String, Zone>,
+}
+
+impl ReadOptions {
+    /// The zone of an agent's rows that name none.
+    pub fn zone_for(&self, agent: &str) -> &Zone {
+        self.agent_zones.get(agent).unwrap_or(&self.default_zone)
+    }
 }
 
 impl Default for ReadOptions {
@@ -133,6 +143,7 @@ impl Default for ReadOptions {
             default_zone: Zone::utc(),
             ambiguous: None,
             skip_invalid: false,
+            agent_zones: Default::default(),
         }
     }
 }
