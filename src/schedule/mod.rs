@@ -127,3 +127,24 @@ pub fn read_files(paths: &[PathBuf], format: Option<&str>, opts: &ReadOptions) -
     }
     Ok(input)
 }
+
+/// Reads `text` with the layout named `format`, both stopping at the first bad row and
+/// skipping bad rows, and checks what every reader promises (rows end after they start).
+/// For the `fuzz/` targets and the robustness tests; panics only on a broken promise.
+#[doc(hidden)]
+pub fn fuzz_read(format: &str, text: &str) {
+    let Some(f) = formats().into_iter().find(|f| f.name() == format) else { return };
+    for skip_invalid in [false, true] {
+        let opts = ReadOptions { skip_invalid, ..Default::default() };
+        for name in ["schedule.csv", "schedule.ics", "agentScheduleDetail_010124_0000.txt"] {
+            let path = Path::new(name);
+            let _ = f.detect(path, text);
+            let mut rows = ScheduleRows::default();
+            let mut rejects = Vec::new();
+            let _ = f.read(path, text, &opts, &mut rows, &mut rejects);
+            for i in 0..rows.len() {
+                assert!(rows.end[i] > rows.start[i], "{format}: a row does not end after it starts");
+            }
+        }
+    }
+}
