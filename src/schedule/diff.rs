@@ -192,10 +192,12 @@ fn view(side: &Side) -> BTreeMap<String, AgentView> {
             let name = &rows.activity[row];
             av.hours.entry(name_key(name)).or_insert_with(|| (name.trim().to_string(), 0)).1 += len;
         }
-        let mut rank: (i64, u32) = (i64::MIN, 0);
+        let mut seen: HashMap<i64, u32> = HashMap::new();
         for s in shifts.shifts_of(a) {
             let day = shifts.shift_day[s];
-            rank = if rank.0 == day { (day, rank.1 + 1) } else { (day, 0) };
+            let n = seen.entry(day).or_insert(0);
+            let rank = (day, *n);
+            *n += 1;
             let mut list = rows_of[s].clone();
             list.sort_by_key(|&r| (rows.start[r as usize], r));
             let rows_list = list.iter().map(|&r| (rows.activity[r as usize].trim().to_string(), rows.start[r as usize], rows.end[r as usize])).collect();
@@ -343,7 +345,7 @@ impl ScheduleDiff {
             Column::new("new_start".into(), opt(|s| s.new_start)).cast(&utc_dtype())?,
             Column::new("new_end".into(), opt(|s| s.new_end)).cast(&utc_dtype())?,
             Column::new("scheduled_minutes_delta".into(), c.iter().map(|s| s.scheduled_minutes_delta()).collect::<Vec<_>>()),
-            Column::new("details".into(), c.iter().map(|s| super::diff_format::details_json(&s.details).to_string()).collect::<Vec<_>>()),
+            Column::new("details".into(), c.iter().map(|s| super::diff_format::details_json(&s.details)).collect::<Vec<_>>()),
         ])
     }
 

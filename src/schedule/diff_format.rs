@@ -3,8 +3,6 @@
 //! follow SPEC §4.1 (instants RFC 3339 UTC with `Z`, dates `YYYY-MM-DD`, minutes as
 //! numbers).
 
-use serde_json::{json, Map, Value};
-
 use super::diff::{minutes, ActivityChange, HoursRow, ScheduleDiff, ShiftChange};
 use crate::error::{Error, Result};
 use crate::time::{fmt_day, fmt_instant, Ms};
@@ -37,18 +35,81 @@ pub const CHANGES_FIELDS: &[&str] =
 /// Field names of the hours view, in order.
 pub const HOURS_FIELDS: &[&str] = &["agent", "activity", "old_minutes", "new_minutes", "delta_minutes"];
 
-/// A number of minutes as JSON: an integer when whole.
-fn num(m: f64) -> Value {
-    if m.fract() == 0.0 && m.abs() < 9.0e15 {
-        json!(m as i64)
-    } else {
-        json!(m)
+/// A JSON value whose objects keep their field order (SPEC §4.1 order).
+#[derive(Debug, Clone, PartialEq)]
+pub enum J {
+    Null,
+    Str(String),
+    Num(f64),
+    Arr(Vec<J>),
+    Obj(Vec<(&'static str, J)>),
+}
+
+impl J {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            J::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            J::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+    fn get(&self, key: &str) -> &J {
+        match self {
+            J::Obj(fields) => fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v).unwrap_or(&J::Null),
+            _ => &J::Null,
+        }
+    }
+
+    /// Compact JSON text.
+    pub fn write(&self, out: &mut String) {
+        match self {
+            J::Null => out.push_str("null"),
+            J::Str(s) => out.push_str(&serde_json::to_string(s).expect("a string serialises")),
+            J::Num(n) => out.push_str(&num_text(*n)),
+            J::Arr(items) => {
+                out.push('[');
+                for (i, it) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    it.write(out);
+                }
+                out.push(']');
+            }
+            J::Obj(fields) => {
+                out.push('{');
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::to_string(k).expect("a string serialises"));
+                    out.push(':');
+                    v.write(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        self.write(&mut s);
+        s
     }
 }
 
-/// A number of minutes as text: `30`, `7.5`, `-15`.
+/// A number of minutes as text: an integer when whole (`30`, `7.5`, `-15`).
 fn num_text(m: f64) -> String {
-    num(m).to_string()
+    if m.fract() == 0.0 && m.abs() < 9.0e15 {
+        format!("{}", m as i64)
+    } else {
+        serde_json::to_string(&m).unwrap_or_else(|_| "null".into())
+    }
 }
 
 fn signed(m: f64) -> String {
@@ -59,53 +120,57 @@ fn signed(m: f64) -> String {
     }
 }
 
-fn instant(v: Option<Ms>) -> Value {
-    v.map_or(Value::Null, |ms| Value::String(fmt_instant(ms)))
+fn instant(v: Option<Ms>) -> J {
+    v.map_or(J::Null, |ms| J::Str(fmt_instant(ms)))
 }
 
-fn detail_json(d: &ActivityChange) -> Value {
-    json!({
-        "activity": d.activity,
-        "change": d.change.as_str(),
-        "old_start": instant(d.old_start),
-        "old_end": instant(d.old_end),
-        "new_start": instant(d.new_start),
-        "new_end": instant(d.new_end),
-        "start_delta_minutes": d.start_delta_minutes().map_or(Value::Null, num),
-        "end_delta_minutes": d.end_delta_minutes().map_or(Value::Null, num),
-    })
+fn opt_num(v: Option<f64>) -> J {
+    v.map_or(J::Null, J::Num)
 }
 
-/// The `details` list as a JSON array.
-pub fn details_json(details: &[ActivityChange]) -> Value {
-    Value::Array(details.iter().map(detail_json).collect())
+fn detail_json(d: &ActivityChange) -> J {
+    J::Obj(vec![
+        ("activity", J::Str(d.activity.clone())),
+        ("change", J::Str(d.change.as_str().into())),
+        ("old_start", instant(d.old_start)),
+        ("old_end", instant(d.old_end)),
+        ("new_start", instant(d.new_start)),
+        ("new_end", instant(d.new_end)),
+        ("start_delta_minutes", opt_num(d.start_delta_minutes())),
+        ("end_delta_minutes", opt_num(d.end_delta_minutes())),
+    ])
 }
 
-fn change_json(c: &ShiftChange) -> Value {
-    let mut m = Map::new();
-    m.insert("agent".into(), json!(c.agent));
-    m.insert("shift_date".into(), json!(fmt_day(c.shift_date)));
-    m.insert("change".into(), json!(c.change.as_str()));
-    m.insert("old_start".into(), instant(c.old_start));
-    m.insert("old_end".into(), instant(c.old_end));
-    m.insert("new_start".into(), instant(c.new_start));
-    m.insert("new_end".into(), instant(c.new_end));
-    m.insert("scheduled_minutes_delta".into(), num(c.scheduled_minutes_delta()));
-    m.insert("details".into(), details_json(&c.details));
-    Value::Object(m)
+/// The `details` list as compact JSON text.
+pub fn details_json(details: &[ActivityChange]) -> String {
+    J::Arr(details.iter().map(detail_json).collect()).to_text()
 }
 
-fn hours_json(h: &HoursRow) -> Value {
-    let mut m = Map::new();
-    m.insert("agent".into(), json!(h.agent));
-    m.insert("activity".into(), json!(h.activity));
-    m.insert("old_minutes".into(), num(h.old_minutes()));
-    m.insert("new_minutes".into(), num(h.new_minutes()));
-    m.insert("delta_minutes".into(), num(h.delta_minutes()));
-    Value::Object(m)
+fn change_json(c: &ShiftChange) -> J {
+    J::Obj(vec![
+        ("agent", J::Str(c.agent.clone())),
+        ("shift_date", J::Str(fmt_day(c.shift_date))),
+        ("change", J::Str(c.change.as_str().into())),
+        ("old_start", instant(c.old_start)),
+        ("old_end", instant(c.old_end)),
+        ("new_start", instant(c.new_start)),
+        ("new_end", instant(c.new_end)),
+        ("scheduled_minutes_delta", J::Num(c.scheduled_minutes_delta())),
+        ("details", J::Arr(c.details.iter().map(detail_json).collect())),
+    ])
 }
 
-fn objects(diff: &ScheduleDiff, view: DiffView) -> Vec<Value> {
+fn hours_json(h: &HoursRow) -> J {
+    J::Obj(vec![
+        ("agent", J::Str(h.agent.clone())),
+        ("activity", J::Str(h.activity.clone())),
+        ("old_minutes", J::Num(h.old_minutes())),
+        ("new_minutes", J::Num(h.new_minutes())),
+        ("delta_minutes", J::Num(h.delta_minutes())),
+    ])
+}
+
+fn objects(diff: &ScheduleDiff, view: DiffView) -> Vec<J> {
     match view {
         DiffView::Changes => diff.changes.iter().map(change_json).collect(),
         DiffView::Hours => diff.hours.iter().map(hours_json).collect(),
@@ -114,27 +179,27 @@ fn objects(diff: &ScheduleDiff, view: DiffView) -> Vec<Value> {
 
 /// Plain-text cells of a row (CSV and tables): nulls empty, details as compact JSON (CSV)
 /// or one line per activity (tables).
-fn cells(v: &Value, fields: &[&str], details_as_lines: bool) -> Vec<String> {
+fn cells(v: &J, fields: &[&str], details_as_lines: bool) -> Vec<String> {
     fields
         .iter()
-        .map(|f| match &v[*f] {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            Value::Array(items) if details_as_lines => items.iter().map(detail_line).collect::<Vec<_>>().join("\n"),
-            other => other.to_string(),
+        .map(|f| match v.get(f) {
+            J::Null => String::new(),
+            J::Str(s) => s.clone(),
+            J::Arr(items) if details_as_lines => items.iter().map(detail_line).collect::<Vec<_>>().join("\n"),
+            other => other.to_text(),
         })
         .collect()
 }
 
 /// `Break moved 12:00Z→12:15Z (start +15, end +15 min)`.
-fn detail_line(d: &Value) -> String {
-    let t = |k: &str| d[k].as_str().map(short_time).unwrap_or_default();
-    let act = d["activity"].as_str().unwrap_or("");
-    match d["change"].as_str().unwrap_or("") {
+fn detail_line(d: &J) -> String {
+    let t = |k: &str| d.get(k).as_str().map(short_time).unwrap_or_default();
+    let act = d.get("activity").as_str().unwrap_or("");
+    match d.get("change").as_str().unwrap_or("") {
         "added" => format!("{act} added {}–{}", t("new_start"), t("new_end")),
         "removed" => format!("{act} removed {}–{}", t("old_start"), t("old_end")),
         _ => {
-            let delta = |k: &str| d[k].as_f64().map(signed).unwrap_or_default();
+            let delta = |k: &str| d.get(k).as_f64().map(signed).unwrap_or_default();
             format!(
                 "{act} moved {}–{} → {}–{} (start {}, end {} min)",
                 t("old_start"),
@@ -170,14 +235,19 @@ pub fn write(diff: &ScheduleDiff, view: DiffView, format: DiffFormat) -> Result<
     let fields = fields(view);
     Ok(match format {
         DiffFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&Value::Array(rows)).map_err(|e| Error::Many(e.to_string()))?;
-            s.push('\n');
+            // An array, one row object per line (as the report writers do).
+            let mut s = String::from("[");
+            for (i, r) in rows.iter().enumerate() {
+                s.push_str(if i == 0 { "\n" } else { ",\n" });
+                r.write(&mut s);
+            }
+            s.push_str(if rows.is_empty() { "]\n" } else { "\n]\n" });
             s.into_bytes()
         }
         DiffFormat::Ndjson => {
             let mut s = String::new();
             for r in rows {
-                s.push_str(&r.to_string());
+                r.write(&mut s);
                 s.push('\n');
             }
             s.into_bytes()
@@ -217,7 +287,7 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', "<br>")
 }
 
-fn markdown(diff: &ScheduleDiff, view: DiffView, rows: &[Value]) -> String {
+fn markdown(diff: &ScheduleDiff, view: DiffView, rows: &[J]) -> String {
     let mut out = String::new();
     let count = |k| diff.changes.iter().filter(|c| c.change == k).count();
     use super::diff::ShiftChangeKind as K;
@@ -248,7 +318,10 @@ fn markdown(diff: &ScheduleDiff, view: DiffView, rows: &[Value]) -> String {
                     (Some(s), Some(e)) => format!("{} – {}", fmt_instant(s), fmt_instant(e)),
                     _ => "—".into(),
                 };
-                let details = r["details"].as_array().map(|a| a.iter().map(detail_line).collect::<Vec<_>>().join("\n")).unwrap_or_default();
+                let details = match r.get("details") {
+                    J::Arr(a) => a.iter().map(detail_line).collect::<Vec<_>>().join("\n"),
+                    _ => String::new(),
+                };
                 out.push_str(&format!(
                     "| {} | {} | {} | {} | {} | {} | {} |\n",
                     md_escape(&c.agent),

@@ -253,6 +253,8 @@ impl Ctx<'_> {
             let d = parse_iso_duration(p.val.as_str()).ok_or_else(|| {
                 Error::input_hint(self.loc(line, "DURATION", p.val.as_str()), "not an iCalendar duration", "write DURATION as PT8H or PT30M or P1D")
             })?;
+            // Out-of-range lengths fail here, before any date arithmetic.
+            let exact_end = add_length(start, d, || self.loc(line, "DURATION", p.val.as_str()))?;
             // RFC 5545: a duration in days is nominal (wall-clock), in hours/minutes exact.
             match start_t {
                 IcsTime::Date(_) | IcsTime::Local(_) if d % DAY == 0 => {
@@ -261,7 +263,7 @@ impl Ctx<'_> {
                     let naive = time::naive_date(end_day).and_time(NaiveTime::MIN) + chrono::Duration::milliseconds(wall.rem_euclid(DAY));
                     (place_local(naive, &zone, self.opts.ambiguous, || self.loc(line, "DURATION", p.val.as_str()))?, Some(d))
                 }
-                _ => (add_length(start, d, || self.loc(line, "DURATION", p.val.as_str()))?, None),
+                _ => (exact_end, None),
             }
         } else {
             match start_t {

@@ -49,7 +49,6 @@ impl Table {
             .delimiter(delim)
             .quoting(delim == b',')
             .trim(csv::Trim::All)
-            .comment(skip_prefix.and_then(|p| p.bytes().next()))
             .from_reader(text.as_bytes());
         let mut table = Table {
             path: path.to_path_buf(),
@@ -80,6 +79,9 @@ impl Table {
             }
             let line = record.position().map(|p| p.line()).unwrap_or(line_hint);
             if record.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            if skip_prefix.is_some_and(|p| record.get(0).is_some_and(|c| c.trim_start_matches('\u{feff}').starts_with(p))) {
                 continue;
             }
             let cells: Vec<String> = record.iter().map(str::to_string).collect();
