@@ -93,7 +93,9 @@ fn diff_fail_on_change_exits_3_and_identical_files_exit_0() {
         .arg(fixture("week-new.csv"))
         .assert()
         .code(3)
-        .stdout(predicate::str::starts_with("agent,shift_date,change,old_start,old_end,new_start,new_end,scheduled_minutes_delta,details\n"));
+        .stdout(predicate::str::starts_with(
+            "agent,shift_date,change,old_start,old_end,new_start,new_end,scheduled_minutes_delta,details\n",
+        ));
     // A CXone export and its generic equivalent: different layouts, same schedule.
     adhere()
         .args(["schedule", "diff", "--fail-on-change", "--format", "json"])

@@ -182,7 +182,9 @@ fn mirrored(d: &ScheduleDiff) -> Vec<String> {
             let mut det: Vec<String> = c
                 .details
                 .iter()
-                .map(|x| format!("{} {:?} {:?} {:?} {:?} {:?}", x.activity, flip_a(x.change), x.new_start, x.new_end, x.old_start, x.old_end))
+                .map(|x| {
+                    format!("{} {:?} {:?} {:?} {:?} {:?}", x.activity, flip_a(x.change), x.new_start, x.new_end, x.old_start, x.old_end)
+                })
                 .collect();
             det.sort();
             format!(

@@ -64,7 +64,13 @@ fn assert_same_as_generic(name: &str, format: &str, expected_shifts: usize) {
     assert_eq!(preset.input.formats, vec![format], "{name} detected as {:?}", preset.input.formats);
     let forced = load(name, Some(format));
     assert_eq!(describe(&forced), describe(&preset));
-    let generic = load(&format!("{name}.generic.csv").replace(".csv.generic", ".generic").replace(".txt.generic", ".generic").replace(".json.generic", ".generic"), None);
+    let generic = load(
+        &format!("{name}.generic.csv")
+            .replace(".csv.generic", ".generic")
+            .replace(".txt.generic", ".generic")
+            .replace(".json.generic", ".generic"),
+        None,
+    );
     assert_eq!(generic.input.formats, vec!["generic"]);
     let (ps, pg) = describe(&preset);
     let (gs, gg) = describe(&generic);
@@ -86,7 +92,10 @@ fn cxone_csv_reads_like_its_generic_equivalent() {
     let l = load("cxone.csv", None);
     let (shifts, _) = describe(&l);
     // Bo's night shift stays one shift, dated the evening it starts (22:00 at UTC-05:00 = 03:00Z).
-    assert!(shifts.contains(&"bo.chen@example.com 2024-03-04 2024-03-05T03:00:00Z..2024-03-05T11:00:00Z UTC-05:00".to_string()), "{shifts:#?}");
+    assert!(
+        shifts.contains(&"bo.chen@example.com 2024-03-04 2024-03-05T03:00:00Z..2024-03-05T11:00:00Z UTC-05:00".to_string()),
+        "{shifts:#?}"
+    );
     // The base activity plus one row per activity line: 3 + 3 shifts' base rows... 11 lines hold
     // 4 shifts (4 base rows) and 9 activities (amy 6, bo 2, cara 2 → 10? cara's second shift has none).
     assert_eq!(l.input.rows.len(), 4 + 1 + 6 + 2 + 2);

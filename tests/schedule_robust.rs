@@ -98,6 +98,7 @@ fn iex_spring_forward_gap_is_an_error_unless_skipped() {
     // 02:30 on 10 March 2024 does not exist in New York.
     let text = "#fields:excdate|schedDate|TZ|logonID|excCode|startTime|stopTime\n03102024|03102024|America/New_York|7|Open|02:30|06:00\n";
     let f = formats().into_iter().find(|f| f.name() == "iex").unwrap();
-    let err = f.read(Path::new("d.txt"), text, &ReadOptions::default(), &mut ScheduleRows::default(), &mut Vec::new()).unwrap_err().to_string();
+    let err =
+        f.read(Path::new("d.txt"), text, &ReadOptions::default(), &mut ScheduleRows::default(), &mut Vec::new()).unwrap_err().to_string();
     assert!(err.contains("d.txt:2") && err.contains("does not exist"), "{err}");
 }

@@ -123,7 +123,8 @@ struct Prepared {
 
 fn prepare(f: &ReadFlags) -> Result<Prepared> {
     let default_zone = match &f.tz {
-        Some(z) => Zone::parse(z).ok_or_else(|| Error::usage(format!("--tz {z:?} is not a time zone; use an IANA name such as Europe/London or UTC+05:30")))?,
+        Some(z) => Zone::parse(z)
+            .ok_or_else(|| Error::usage(format!("--tz {z:?} is not a time zone; use an IANA name such as Europe/London or UTC+05:30")))?,
         None => Zone::utc(),
     };
     let shift_gap = time::parse_duration(&f.shift_gap)

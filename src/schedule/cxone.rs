@@ -144,7 +144,11 @@ impl Format for CxoneCsv {
                         "put the shift's Username, Shift Start/End Date and Time and Base Activity Name on the first line of each shift",
                     ));
                 };
-                for (col, v, what) in [(a_name, an_v, "Activity Name"), (a_start, as_v, "Activity Start Date and Time"), (a_end, ae_v, "Activity End Date and Time")] {
+                for (col, v, what) in [
+                    (a_name, an_v, "Activity Name"),
+                    (a_start, as_v, "Activity Start Date and Time"),
+                    (a_end, ae_v, "Activity End Date and Time"),
+                ] {
                     if v.is_empty() {
                         let i = col.or(a_start).or(a_name).unwrap_or(0);
                         return Err(Error::input_hint(

@@ -21,9 +21,10 @@ pub fn plausible(ms: Ms) -> bool {
 
 /// `start + length`, or an error at `loc` when that leaves the plausible range.
 pub fn add_length(start: Ms, length: Ms, loc: impl Fn() -> Location) -> Result<Ms> {
-    start.checked_add(length).filter(|&e| plausible(e) && plausible(start)).ok_or_else(|| {
-        Error::input_hint(loc(), "this length is far too long", "the length is the activity's length in minutes")
-    })
+    start
+        .checked_add(length)
+        .filter(|&e| plausible(e) && plausible(start))
+        .ok_or_else(|| Error::input_hint(loc(), "this length is far too long", "the length is the activity's length in minutes"))
 }
 
 /// Unsigned decimal digits, all of them, or `None`.

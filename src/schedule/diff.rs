@@ -200,8 +200,12 @@ fn view(side: &Side) -> BTreeMap<String, AgentView> {
             *n += 1;
             let mut list = rows_of[s].clone();
             list.sort_by_key(|&r| (rows.start[r as usize], r));
-            let rows_list = list.iter().map(|&r| (rows.activity[r as usize].trim().to_string(), rows.start[r as usize], rows.end[r as usize])).collect();
-            av.shifts.insert(rank, ShiftView { start: shifts.shift_start[s], end: shifts.shift_end[s], counted: counted[s], rows: rows_list });
+            let rows_list = list
+                .iter()
+                .map(|&r| (rows.activity[r as usize].trim().to_string(), rows.start[r as usize], rows.end[r as usize]))
+                .collect();
+            av.shifts
+                .insert(rank, ShiftView { start: shifts.shift_start[s], end: shifts.shift_end[s], counted: counted[s], rows: rows_list });
         }
         out.insert(shifts.agent_key[a].clone(), av);
     }
@@ -251,7 +255,7 @@ fn compare_rows(old: &[(String, Ms, Ms)], new: &[(String, Ms, Ms)]) -> Vec<Activ
         }
     }
     // Time order; the key reads the same from either side, so diff(B, A) lists the same rows.
-    out.sort_by(|a, b| detail_key(a).cmp(&detail_key(b)));
+    out.sort_by_key(detail_key);
     out
 }
 

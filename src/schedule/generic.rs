@@ -37,15 +37,10 @@ pub struct Header {
 impl Header {
     pub fn parse(cells: &[&str]) -> Header {
         let norm: Vec<String> = cells.iter().map(|c| normalize_header(c)).collect();
-        let mut h = Header {
-            written: cells.iter().map(|c| c.trim().to_string()).collect(),
-            ..Default::default()
-        };
+        let mut h = Header { written: cells.iter().map(|c| c.trim().to_string()).collect(), ..Default::default() };
         for (k, (canon, aliases)) in COLUMNS.iter().enumerate() {
             // The canonical name wins, then the aliases in their listed order.
-            h.idx[k] = std::iter::once(canon)
-                .chain(aliases.iter())
-                .find_map(|name| norm.iter().position(|n| n == name));
+            h.idx[k] = std::iter::once(canon).chain(aliases.iter()).find_map(|name| norm.iter().position(|n| n == name));
         }
         h
     }
@@ -81,11 +76,7 @@ impl Format for GenericCsv {
 
     fn read(&self, path: &Path, text: &str, opts: &ReadOptions, rows: &mut ScheduleRows, rejects: &mut Vec<Rejected>) -> Result<()> {
         let file = rows.add_file(path);
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
         let mut header: Option<Header> = None;
         let mut record = csv::StringRecord::new();
         loop {
@@ -140,7 +131,11 @@ fn read_row(path: &Path, h: &Header, rec: &csv::StringRecord, line: u64, opts: &
     let required = |name: &str| -> Result<(usize, &str)> {
         let (i, v) = cell(name).expect("required column present");
         if v.is_empty() {
-            return Err(Error::input_hint(loc(i, v), format!("the {name} cell is empty"), "every row needs an agent, an activity and a start"));
+            return Err(Error::input_hint(
+                loc(i, v),
+                format!("the {name} cell is empty"),
+                "every row needs an agent, an activity and a start",
+            ));
         }
         Ok((i, v))
     };

@@ -122,7 +122,11 @@ fn read_csv(path: &Path, text: &str, opts: &ReadOptions, rows: &mut ScheduleRows
                 .or_else(|| Some(c(id_c)).filter(|v| !v.is_empty()).map(|id| default_code(id).unwrap_or(id).to_string()))
                 .ok_or_else(|| {
                     let i = name_c.or(id_c).or(cat_c).expect("checked");
-                    Error::input_hint(t.loc(line, i, ""), "the activity is empty", "fill activityCodeName, activityCodeId or activityCategory")
+                    Error::input_hint(
+                        t.loc(line, i, ""),
+                        "the activity is empty",
+                        "fill activityCodeName, activityCodeId or activityCategory",
+                    )
                 })?;
             let zone = match zone_c.map(|i| (i, c(Some(i)))) {
                 Some((i, v)) if !v.is_empty() => read_zone(v, || t.loc(line, i, v))?,
@@ -130,7 +134,11 @@ fn read_csv(path: &Path, text: &str, opts: &ReadOptions, rows: &mut ScheduleRows
             };
             let sv = c(Some(start_c));
             let start = time::parse_rfc3339(sv).ok_or_else(|| {
-                Error::input_hint(t.loc(line, start_c, sv), "not a UTC time", "Genesys startDate is RFC 3339 UTC, e.g. 2024-03-04T14:00:00Z")
+                Error::input_hint(
+                    t.loc(line, start_c, sv),
+                    "not a UTC time",
+                    "Genesys startDate is RFC 3339 UTC, e.g. 2024-03-04T14:00:00Z",
+                )
             })?;
             let lv = c(Some(len_c));
             let len = read_length_minutes(lv, || t.loc(line, len_c, lv))?;
@@ -139,16 +147,7 @@ fn read_csv(path: &Path, text: &str, opts: &ReadOptions, rows: &mut ScheduleRows
             }
             let end = add_length(start, len, || t.loc(line, len_c, lv))?;
             let opt = |i: Option<usize>| Some(c(i)).filter(|v| !v.is_empty()).map(str::to_string);
-            Ok(Row {
-                agent: agent.to_string(),
-                activity,
-                start,
-                end,
-                zone,
-                shift_id: opt(shift_c),
-                team: opt(team_c),
-                line,
-            })
+            Ok(Row { agent: agent.to_string(), activity, start, end, zone, shift_id: opt(shift_c), team: opt(team_c), line })
         })();
         match result {
             Ok(row) => rows.push(file, row),
@@ -231,7 +230,11 @@ fn read_json(path: &Path, text: &str, opts: &ReadOptions, rows: &mut ScheduleRow
             .find(|s| !s.is_empty())
             .or_else(|| Some(str_of(sched.get("userId"))).filter(|s| !s.is_empty()));
         let Some(agent) = agent else {
-            let e = Error::input_hint(loc(&format!("agentSchedules[{ai}].user.id"), ""), "the agent schedule names no user", "each agent schedule needs user.id");
+            let e = Error::input_hint(
+                loc(&format!("agentSchedules[{ai}].user.id"), ""),
+                "the agent schedule names no user",
+                "each agent schedule needs user.id",
+            );
             reject_or_fail(e, opts, rejects)?;
             continue;
         };
@@ -255,16 +258,26 @@ fn read_json(path: &Path, text: &str, opts: &ReadOptions, rows: &mut ScheduleRow
                     let sv = str_of(act.get("startDate"));
                     let start = read_time(&sv, &zone, opts.ambiguous, || loc(&format!("{at}.startDate"), &sv))?;
                     let len = match act.get("lengthMinutes") {
-                        Some(Value::Number(n)) => read_length_minutes(&n.to_string(), || loc(&format!("{at}.lengthMinutes"), &n.to_string()))?,
+                        Some(Value::Number(n)) => {
+                            read_length_minutes(&n.to_string(), || loc(&format!("{at}.lengthMinutes"), &n.to_string()))?
+                        }
                         Some(Value::String(s)) => read_length_minutes(s, || loc(&format!("{at}.lengthMinutes"), s))?,
                         other => {
                             let v = other.map(|v| v.to_string()).unwrap_or_default();
-                            return Err(Error::input_hint(loc(&format!("{at}.lengthMinutes"), &v), "the activity has no lengthMinutes", "give lengthMinutes as a number"));
+                            return Err(Error::input_hint(
+                                loc(&format!("{at}.lengthMinutes"), &v),
+                                "the activity has no lengthMinutes",
+                                "give lengthMinutes as a number",
+                            ));
                         }
                     };
                     if len <= 0 {
                         let v = str_of(act.get("lengthMinutes"));
-                        return Err(Error::input_hint(loc(&format!("{at}.lengthMinutes"), &v), "the length is not positive", "lengthMinutes must be more than 0"));
+                        return Err(Error::input_hint(
+                            loc(&format!("{at}.lengthMinutes"), &v),
+                            "the length is not positive",
+                            "lengthMinutes must be more than 0",
+                        ));
                     }
                     let id = str_of(act.get("activityCodeId"));
                     let from_table = codes.get(&id);

@@ -41,7 +41,9 @@ impl Format for ICalendar {
 
     fn detect(&self, path: &Path, head: &str) -> bool {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        ext == "ics" || ext == "ical" || head.trim_start_matches('\u{feff}').trim_start().to_ascii_uppercase().starts_with("BEGIN:VCALENDAR")
+        ext == "ics"
+            || ext == "ical"
+            || head.trim_start_matches('\u{feff}').trim_start().to_ascii_uppercase().starts_with("BEGIN:VCALENDAR")
     }
 
     fn read(&self, path: &Path, text: &str, opts: &ReadOptions, rows: &mut ScheduleRows, rejects: &mut Vec<Rejected>) -> Result<()> {
@@ -62,7 +64,9 @@ impl Format for ICalendar {
             .filter(|(_, l)| l.trim().eq_ignore_ascii_case("BEGIN:VEVENT"))
             .map(|(i, _)| i as u64 + 1)
             .collect();
-        let cal_prop = |name: &str| cal.properties.iter().find(|p| p.name.as_str().eq_ignore_ascii_case(name)).map(|p| p.val.as_str().trim().to_string());
+        let cal_prop = |name: &str| {
+            cal.properties.iter().find(|p| p.name.as_str().eq_ignore_ascii_case(name)).map(|p| p.val.as_str().trim().to_string())
+        };
         let cal_zone = match cal_prop("X-WR-TIMEZONE").filter(|z| !z.is_empty()) {
             Some(z) => read_zone(&z, || Location::file(path).column("X-WR-TIMEZONE").value(z.clone()))?,
             None => opts.default_zone.clone(),
@@ -232,9 +236,20 @@ impl Ctx<'_> {
         let activity = prop(ev, "SUMMARY")
             .map(|p| p.val.as_str().trim().to_string())
             .filter(|s| !s.is_empty())
-            .or_else(|| prop(ev, "CATEGORIES").and_then(|p| p.val.as_str().split(',').next().map(|s| s.trim().to_string())).filter(|s| !s.is_empty()))
-            .ok_or_else(|| Error::input_hint(self.loc(line, "SUMMARY", ""), "the event has no SUMMARY", "name the activity in SUMMARY, e.g. SUMMARY:Open"))?;
-        let dtstart = prop(ev, "DTSTART").ok_or_else(|| Error::input_hint(self.loc(line, "DTSTART", ""), "the event has no DTSTART", "every VEVENT needs DTSTART"))?;
+            .or_else(|| {
+                prop(ev, "CATEGORIES")
+                    .and_then(|p| p.val.as_str().split(',').next().map(|s| s.trim().to_string()))
+                    .filter(|s| !s.is_empty())
+            })
+            .ok_or_else(|| {
+                Error::input_hint(
+                    self.loc(line, "SUMMARY", ""),
+                    "the event has no SUMMARY",
+                    "name the activity in SUMMARY, e.g. SUMMARY:Open",
+                )
+            })?;
+        let dtstart = prop(ev, "DTSTART")
+            .ok_or_else(|| Error::input_hint(self.loc(line, "DTSTART", ""), "the event has no DTSTART", "every VEVENT needs DTSTART"))?;
         let zone = self.zone_of(dtstart, line)?;
         let start_t = self.read(dtstart, line)?;
         let start = self.place(start_t, &zone, line, "DTSTART", dtstart.val.as_str())?;
@@ -251,7 +266,11 @@ impl Ctx<'_> {
             (end, nominal)
         } else if let Some(p) = prop(ev, "DURATION") {
             let d = parse_iso_duration(p.val.as_str()).ok_or_else(|| {
-                Error::input_hint(self.loc(line, "DURATION", p.val.as_str()), "not an iCalendar duration", "write DURATION as PT8H or PT30M or P1D")
+                Error::input_hint(
+                    self.loc(line, "DURATION", p.val.as_str()),
+                    "not an iCalendar duration",
+                    "write DURATION as PT8H or PT30M or P1D",
+                )
             })?;
             // Out-of-range lengths fail here, before any date arithmetic.
             let exact_end = add_length(start, d, || self.loc(line, "DURATION", p.val.as_str()))?;
@@ -269,7 +288,11 @@ impl Ctx<'_> {
             match start_t {
                 IcsTime::Date(d) => (zone.day_start(time::day_number(d) + 1), Some(DAY)),
                 _ => {
-                    return Err(Error::input_hint(self.loc(line, "DTEND", ""), "the event has no DTEND or DURATION", "give DTEND or DURATION"))
+                    return Err(Error::input_hint(
+                        self.loc(line, "DTEND", ""),
+                        "the event has no DTEND or DURATION",
+                        "give DTEND or DURATION",
+                    ))
                 }
             }
         };
@@ -305,8 +328,24 @@ impl Ctx<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn expand(&self, ev: &Component, rule: &Property, start_t: IcsTime, zone: &Zone, start: Ms, end: Ms, nominal_len: Option<Ms>, line: u64) -> Result<Vec<(Ms, Ms)>> {
-        let bad = |msg: String| Error::input_hint(self.loc(line, "RRULE", rule.val.as_str()), msg, "write a recurrence rule such as FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=20");
+    fn expand(
+        &self,
+        ev: &Component,
+        rule: &Property,
+        start_t: IcsTime,
+        zone: &Zone,
+        start: Ms,
+        end: Ms,
+        nominal_len: Option<Ms>,
+        line: u64,
+    ) -> Result<Vec<(Ms, Ms)>> {
+        let bad = |msg: String| {
+            Error::input_hint(
+                self.loc(line, "RRULE", rule.val.as_str()),
+                msg,
+                "write a recurrence rule such as FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=20",
+            )
+        };
         // Expand in wall-clock time: the start written as if it were UTC.
         let wall_start = match start_t {
             IcsTime::Utc(n) | IcsTime::Local(n) => n,
@@ -327,7 +366,8 @@ impl Ctx<'_> {
                     IcsTime::Utc(n) if !is_utc => {
                         let ms = n.and_utc().timestamp_millis();
                         let wall = zone.local_ms(ms);
-                        time::naive_date(wall.div_euclid(DAY)).and_time(NaiveTime::MIN) + chrono::Duration::milliseconds(wall.rem_euclid(DAY))
+                        time::naive_date(wall.div_euclid(DAY)).and_time(NaiveTime::MIN)
+                            + chrono::Duration::milliseconds(wall.rem_euclid(DAY))
                     }
                     IcsTime::Utc(n) | IcsTime::Local(n) => n,
                     IcsTime::Date(d) => d.and_hms_opt(23, 59, 59).expect("valid time"),

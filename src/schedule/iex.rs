@@ -34,7 +34,8 @@ const EXC_DATE: &[&str] = &["excdate", "exc_date", "date", "activity_date", "act
 const SCHED_DATE: &[&str] = &["scheddate", "sched_date", "schedule_date", "scheduledate"];
 const TZ: &[&str] = &["tz", "timezone", "time_zone"];
 const AGENT: &[&str] = &["logonid", "logon_id", "ssn", "tvid", "tv_id", "agentname", "agent_name", "name", "agent"];
-const CODE: &[&str] = &["exccode", "exc_code", "excname", "exception", "exceptioncode", "activitycode", "activity_code", "activity", "code", "excdesc"];
+const CODE: &[&str] =
+    &["exccode", "exc_code", "excname", "exception", "exceptioncode", "activitycode", "activity_code", "activity", "code", "excdesc"];
 const START: &[&str] = &["starttime", "start_time", "start"];
 const STOP: &[&str] = &["stoptime", "stop_time", "endtime", "end_time", "stop", "end"];
 const DURATION: &[&str] = &["duration", "length", "minutes", "durationminutes"];
@@ -42,7 +43,20 @@ const TEAM: &[&str] = &["team", "muname", "mu_name"];
 
 /// The documented default field order, for files without a `#fields` line.
 pub const DEFAULT_FIELDS: &[&str] = &[
-    "excdate", "schedDate", "TZ", "custID", "muID", "tvID", "acdID", "logonID", "ssn", "agentName", "excCode", "startTime", "stopTime", "duration",
+    "excdate",
+    "schedDate",
+    "TZ",
+    "custID",
+    "muID",
+    "tvID",
+    "acdID",
+    "logonID",
+    "ssn",
+    "agentName",
+    "excCode",
+    "startTime",
+    "stopTime",
+    "duration",
 ];
 
 /// The NICE IEX preset.
@@ -189,20 +203,15 @@ impl Format for IexDetail {
                 };
                 if end <= start {
                     let i = stop_c.or(dur_c).expect("checked");
-                    return Err(Error::input_hint(t.loc(line, i, c(Some(i))), "the activity does not end after it starts", "check startTime and stopTime"));
+                    return Err(Error::input_hint(
+                        t.loc(line, i, c(Some(i))),
+                        "the activity does not end after it starts",
+                        "check startTime and stopTime",
+                    ));
                 }
                 let team = team_c.map(|i| c(Some(i))).filter(|v| !v.is_empty()).map(str::to_string);
                 Ok((
-                    Row {
-                        agent: agent.to_string(),
-                        activity: activity.to_string(),
-                        start,
-                        end,
-                        zone,
-                        shift_id: None,
-                        team,
-                        line,
-                    },
+                    Row { agent: agent.to_string(), activity: activity.to_string(), start, end, zone, shift_id: None, team, line },
                     sched_text,
                 ))
             })();

@@ -11,8 +11,8 @@ pub mod diff;
 pub mod diff_format;
 pub mod generic;
 pub mod genesys;
-pub mod iex;
 pub mod ics;
+pub mod iex;
 pub mod matching;
 pub mod roster;
 pub mod rows;
@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
 use crate::rules::{Rules, StateToken};
-use shifts::RowRule;
 pub use rows::{ReadOptions, Rejected, Row, ScheduleRows};
+use shifts::RowRule;
 pub use shifts::Shifts;
 
 /// A schedule file layout.
@@ -41,14 +41,7 @@ pub trait Format: Sync {
 
 /// Every supported layout, most specific first (the generic CSV is the fallback).
 pub fn formats() -> Vec<&'static dyn Format> {
-    vec![
-        &ics::ICalendar,
-        &genesys::Genesys,
-        &iex::IexDetail,
-        &cxone::CxoneCsv,
-        &zendesk::ZendeskCsv,
-        &generic::GenericCsv,
-    ]
+    vec![&ics::ICalendar, &genesys::Genesys, &iex::IexDetail, &cxone::CxoneCsv, &zendesk::ZendeskCsv, &generic::GenericCsv]
 }
 
 /// The `--schedule-format` names, in detection order.

@@ -88,7 +88,11 @@ impl Roster {
             }
             let agent_id = match opt(id_c) {
                 Some(v) => Some(v.parse::<i64>().map_err(|_| {
-                    Error::input_hint(t.loc(line, id_c.expect("has value"), &v), "not an agentId", "agent_id is LivePerson's numeric agentId")
+                    Error::input_hint(
+                        t.loc(line, id_c.expect("has value"), &v),
+                        "not an agentId",
+                        "agent_id is LivePerson's numeric agentId",
+                    )
                 })?),
                 None => None,
             };

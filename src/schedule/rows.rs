@@ -102,16 +102,10 @@ impl ScheduleRows {
             Column::new("activity".into(), &self.activity),
             Column::new("start".into(), &self.start).cast(&utc)?,
             Column::new("end".into(), &self.end).cast(&utc)?,
-            Column::new(
-                "timezone".into(),
-                self.zone.iter().map(|&z| self.zones[z as usize].name().to_string()).collect::<Vec<_>>(),
-            ),
+            Column::new("timezone".into(), self.zone.iter().map(|&z| self.zones[z as usize].name().to_string()).collect::<Vec<_>>()),
             Column::new("shift_id".into(), &self.shift_id),
             Column::new("team".into(), &self.team),
-            Column::new(
-                "file".into(),
-                self.file.iter().map(|&f| self.files[f as usize].display().to_string()).collect::<Vec<_>>(),
-            ),
+            Column::new("file".into(), self.file.iter().map(|&f| self.files[f as usize].display().to_string()).collect::<Vec<_>>()),
             Column::new("line".into(), &self.line),
         ])
     }
@@ -139,12 +133,7 @@ impl ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions {
-            default_zone: Zone::utc(),
-            ambiguous: None,
-            skip_invalid: false,
-            agent_zones: Default::default(),
-        }
+        ReadOptions { default_zone: Zone::utc(), ambiguous: None, skip_invalid: false, agent_zones: Default::default() }
     }
 }
 
@@ -163,9 +152,7 @@ pub fn read_zone(cell: &str, loc: impl Fn() -> Location) -> Result<Zone> {
 pub fn read_time(cell: &str, zone: &Zone, ambiguous: Option<Ambiguous>, loc: impl Fn() -> Location) -> Result<Ms> {
     match time::parse_written_time(cell) {
         Some(WrittenTime::Instant(ms)) => Ok(ms),
-        Some(WrittenTime::Local(naive)) => zone
-            .resolve(naive, ambiguous)
-            .map_err(|p| Error::input_hint(loc(), p.message(), p.hint())),
+        Some(WrittenTime::Local(naive)) => zone.resolve(naive, ambiguous).map_err(|p| Error::input_hint(loc(), p.message(), p.hint())),
         None => Err(Error::input_hint(
             loc(),
             "not a time",

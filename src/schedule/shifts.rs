@@ -87,12 +87,7 @@ impl Shifts {
         }
         let mut keys: Vec<&str> = by_agent.keys().copied().collect();
         keys.sort_unstable();
-        let mut out = Shifts {
-            shift_offsets: vec![0],
-            seg_offsets: vec![0],
-            row_shift: vec![NO_SHIFT; rows.len()],
-            ..Default::default()
-        };
+        let mut out = Shifts { shift_offsets: vec![0], seg_offsets: vec![0], row_shift: vec![NO_SHIFT; rows.len()], ..Default::default() };
         for key in keys {
             let mut agent_rows = by_agent.remove(key).expect("key");
             // Start order; ties in input order.
@@ -197,10 +192,7 @@ impl Shifts {
 /// among those covering the segment (ties: the later row). Neighbouring segments of the same
 /// row are merged.
 pub fn overlay(agent_rows: &[u32], rows: &ScheduleRows) -> Vec<(Ms, Ms, u32)> {
-    let mut bounds: Vec<Ms> = agent_rows
-        .iter()
-        .flat_map(|&r| [rows.start[r as usize], rows.end[r as usize]])
-        .collect();
+    let mut bounds: Vec<Ms> = agent_rows.iter().flat_map(|&r| [rows.start[r as usize], rows.end[r as usize]]).collect();
     bounds.sort_unstable();
     bounds.dedup();
     let mut heap: BinaryHeap<(Ms, u32)> = BinaryHeap::new();
@@ -286,11 +278,7 @@ mod tests {
             ("a", "Open", 13 * HOUR + 59 * MINUTE, 17 * HOUR, None),
             ("a", "Open", 18 * HOUR, 20 * HOUR, None),
         ]);
-        let rule = RowRule {
-            rule: 0,
-            counted: true,
-            allows_logged_out: false,
-        };
+        let rule = RowRule { rule: 0, counted: true, allows_logged_out: false };
         let s = Shifts::build(&r, &[rule; 3], 60 * MINUTE);
         assert_eq!(s.len(), 2);
         assert_eq!((s.shift_start[0], s.shift_end[0]), (9 * HOUR, 17 * HOUR));
@@ -304,16 +292,8 @@ mod tests {
             ("a", "Vacation", 9 * HOUR, 18 * HOUR, Some("x")),
             ("a", "Vacation", 30 * HOUR, 38 * HOUR, Some("y")),
         ]);
-        let counted = RowRule {
-            rule: 0,
-            counted: true,
-            allows_logged_out: false,
-        };
-        let off = RowRule {
-            rule: 2,
-            counted: false,
-            allows_logged_out: false,
-        };
+        let counted = RowRule { rule: 0, counted: true, allows_logged_out: false };
+        let off = RowRule { rule: 2, counted: false, allows_logged_out: false };
         let s = Shifts::build(&r, &[counted, off, off], 60 * MINUTE);
         // Vacation (same start, later row) covers 9-17 entirely: shift x has no counted time.
         assert_eq!(s.len(), 0);

@@ -50,12 +50,7 @@ impl Table {
             .quoting(delim == b',')
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
-        let mut table = Table {
-            path: path.to_path_buf(),
-            written: Vec::new(),
-            norm: Vec::new(),
-            records: Vec::new(),
-        };
+        let mut table = Table { path: path.to_path_buf(), written: Vec::new(), norm: Vec::new(), records: Vec::new() };
         let mut have_header = false;
         if let Some(h) = header {
             table.norm = h.iter().map(|c| vendor_norm(c)).collect();

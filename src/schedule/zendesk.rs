@@ -65,7 +65,11 @@ impl Format for ZendeskCsv {
             let result = (|| -> Result<Row> {
                 for (i, what) in [(agent_c, "agent e-mail"), (event_c, "event type"), (start_c, "start time")] {
                     if c(Some(i)).is_empty() {
-                        return Err(Error::input_hint(t.loc(line, i, ""), format!("the {what} is empty"), "every line needs agent, event type, start and end"));
+                        return Err(Error::input_hint(
+                            t.loc(line, i, ""),
+                            format!("the {what} is empty"),
+                            "every line needs agent, event type, start and end",
+                        ));
                     }
                 }
                 let zone = match zone_c.map(|i| (i, c(Some(i)))) {
@@ -91,7 +95,11 @@ impl Format for ZendeskCsv {
                     }
                 };
                 if end <= start {
-                    return Err(Error::input_hint(t.loc(line, ei, c(Some(ei))), "the event does not end after it starts", "check the start and end times"));
+                    return Err(Error::input_hint(
+                        t.loc(line, ei, c(Some(ei))),
+                        "the event does not end after it starts",
+                        "check the start and end times",
+                    ));
                 }
                 Ok(Row {
                     agent: c(Some(agent_c)).to_string(),
