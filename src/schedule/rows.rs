@@ -90,8 +90,13 @@ impl ScheduleRows {
         &self.zones[self.zone[row] as usize]
     }
 
+    /// Where a row came from. Line 0 means the layout has no lines to point at (JSON).
     pub fn location(&self, row: usize) -> Location {
-        Location::file(&self.files[self.file[row] as usize]).line(self.line[row])
+        let loc = Location::file(&self.files[self.file[row] as usize]);
+        match self.line[row] {
+            0 => loc,
+            n => loc.line(n),
+        }
     }
 
     /// The rows as a Polars frame (for library users and Parquet export).
