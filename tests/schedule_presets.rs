@@ -150,3 +150,44 @@ fn icalendar_feed_with_recurrences_reads_like_its_generic_equivalent() {
 fn icalendar_attendees_and_x_properties_name_the_agents() {
     assert_same_as_generic("team-training.ics", "ical", 3);
 }
+
+fn read_text(format: &str, name: &str, text: &str) -> adhere::schedule::ScheduleRows {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let input = read_files(&[path], None, &ReadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(input.formats, vec![format]);
+    input.rows
+}
+
+#[test]
+fn iex_without_fields_line_plain_header_or_default_order() {
+    // A plain header line, 12-hour times, a shift crossing midnight without a midnight split.
+    let rows = read_text(
+        "iex",
+        "export.txt",
+        "date|schedDate|TZ|logonID|exception|start|stop\n03042024|03042024|UTC-05:00|7002|Open|10:00 PM|2:00 AM\n",
+    );
+    // 22:00 at UTC-05:00 is 03:00Z next day; the stop is on the next local day: 07:00Z.
+    assert_eq!((fmt_instant(rows.start[0]), fmt_instant(rows.end[0])), ("2024-03-05T03:00:00Z".into(), "2024-03-05T07:00:00Z".into()));
+    // No header at all: the documented default field order.
+    let rows = read_text(
+        "iex",
+        "agentScheduleDetail_030624_0200.txt",
+        "03042024|03042024|UTC|1|10|5001|1|7001|E1001|Lee, Amy|Open|09:00|17:00|480\n",
+    );
+    assert_eq!((rows.agent[0].as_str(), rows.activity[0].as_str()), ("7001", "Open"));
+    assert_eq!(fmt_instant(rows.start[0]), "2024-03-04T09:00:00Z");
+}
+
+#[test]
+fn cxone_zone_as_the_screens_show_it() {
+    let rows = read_text(
+        "cxone",
+        "cx.csv",
+        "Username,Shift Start Date and Time,Shift End Date and Time,Local Time Zone,Base Activity Name\n\
+         a@x.com,06/24/2022 14:00:00,06/24/2022 16:30:00,(UTC+05:30) Chennai,open\n",
+    );
+    // 14:00 at UTC+05:30 is 08:30Z.
+    assert_eq!(fmt_instant(rows.start[0]), "2022-06-24T08:30:00Z");
+}

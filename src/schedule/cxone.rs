@@ -48,6 +48,12 @@ fn read_cxone_time(v: &str, zone: &Zone, opts: &ReadOptions, table: &Table, line
     }
 }
 
+/// The offset of a zone written `(UTC-05:00) Eastern Time (US & Canada)`.
+fn ui_zone(v: &str) -> Option<Zone> {
+    let inner = v.strip_prefix('(')?.split(')').next()?;
+    Zone::parse(inner)
+}
+
 struct OpenShift {
     key: (String, String, String),
     agent: String,
@@ -100,6 +106,8 @@ impl Format for CxoneCsv {
                         }
                     }
                     let zone = match zone_c.map(|i| (i, c(Some(i)))) {
+                        // `(UTC-05:00) Eastern Time (US & Canada)`, as the CXone screens show it.
+                        Some((_, v)) if v.starts_with("(UTC") && ui_zone(v).is_some() => ui_zone(v).expect("checked"),
                         Some((i, v)) if !v.is_empty() => read_zone(v, || t.loc(line, i, v))?,
                         _ => opts.zone_for(&key.0).clone(),
                     };

@@ -34,8 +34,23 @@ const EXC_DATE: &[&str] = &["excdate", "exc_date", "date", "activity_date", "act
 const SCHED_DATE: &[&str] = &["scheddate", "sched_date", "schedule_date", "scheduledate"];
 const TZ: &[&str] = &["tz", "timezone", "time_zone"];
 const AGENT: &[&str] = &["logonid", "logon_id", "ssn", "tvid", "tv_id", "agentname", "agent_name", "name", "agent"];
-const CODE: &[&str] =
-    &["exccode", "exc_code", "excname", "exception", "exceptioncode", "activitycode", "activity_code", "activity", "code", "excdesc"];
+const CODE: &[&str] = &[
+    "exccode",
+    "exc_code",
+    "exccodename",
+    "exc_code_name",
+    "activityname",
+    "activity_name",
+    "exceptionname",
+    "excname",
+    "exception",
+    "exceptioncode",
+    "activitycode",
+    "activity_code",
+    "activity",
+    "code",
+    "excdesc",
+];
 const START: &[&str] = &["starttime", "start_time", "start"];
 const STOP: &[&str] = &["stoptime", "stop_time", "endtime", "end_time", "stop", "end"];
 const DURATION: &[&str] = &["duration", "length", "minutes", "durationminutes"];
@@ -61,6 +76,15 @@ pub const DEFAULT_FIELDS: &[&str] = &[
 
 /// The NICE IEX preset.
 pub struct IexDetail;
+
+/// A plain header line (no `#fields`): the first line, when its first cell is a field name.
+fn plain_header(text: &str) -> Option<Vec<String>> {
+    let first = text.lines().find(|l| !l.trim().is_empty())?;
+    let cells: Vec<String> = first.split('|').map(|c| c.trim().to_string()).collect();
+    let norm: Vec<String> = cells.iter().map(|c| vendor_norm(c)).collect();
+    let known = |g: &[&str]| g.iter().any(|n| norm.iter().any(|h| h == n));
+    (cells.len() >= 3 && (known(EXC_DATE) || known(SCHED_DATE)) && known(START)).then_some(cells)
+}
 
 fn fields_line(text: &str) -> Option<(u64, Vec<String>)> {
     for (i, l) in text.lines().enumerate() {
@@ -88,7 +112,7 @@ impl Format for IexDetail {
     }
 
     fn detect(&self, path: &Path, head: &str) -> bool {
-        if let Some((_, fields)) = fields_line(head) {
+        if let Some(fields) = fields_line(head).map(|(_, f)| f).or_else(|| plain_header(head)) {
             let norm: Vec<String> = fields.iter().map(|f| vendor_norm(f)).collect();
             return [EXC_DATE, SCHED_DATE].iter().any(|g| g.iter().any(|n| norm.iter().any(|h| h == n)))
                 && START.iter().any(|n| norm.iter().any(|h| h == n));
@@ -101,8 +125,11 @@ impl Format for IexDetail {
 
     fn read(&self, path: &Path, text: &str, opts: &ReadOptions, rows: &mut ScheduleRows, rejects: &mut Vec<Rejected>) -> Result<()> {
         let file = rows.add_file(path);
-        let header = fields_line(text).map(|(_, f)| f).unwrap_or_else(|| DEFAULT_FIELDS.iter().map(|s| s.to_string()).collect());
-        let t = Table::read(path, text, b'|', Some(header), Some("#"))?;
+        let t = match (fields_line(text), plain_header(text)) {
+            (Some((_, fields)), _) => Table::read(path, text, b'|', Some(fields), Some("#"))?,
+            (None, Some(_)) => Table::read(path, text, b'|', None, Some("#"))?,
+            (None, None) => Table::read(path, text, b'|', Some(DEFAULT_FIELDS.iter().map(|s| s.to_string()).collect()), Some("#"))?,
+        };
         let exc = t.col(EXC_DATE);
         let sched = t.col(SCHED_DATE);
         let agent_cols: Vec<usize> = AGENT.iter().filter_map(|n| t.col(&[n])).collect();
