@@ -9,7 +9,7 @@ use adhere::schedule::diff_format::{write, DiffFormat, DiffView};
 use adhere::schedule::rows::Row;
 use adhere::schedule::shifts::RowRule;
 use adhere::schedule::{read_files, row_rules, ReadOptions, ScheduleRows, Shifts};
-use adhere::time::{fmt_day, Zone, HOUR, MINUTE};
+use adhere::time::{fmt_day, Zone, MINUTE};
 use proptest::prelude::*;
 
 fn fixture(name: &str) -> PathBuf {
@@ -266,6 +266,5 @@ proptest! {
         let shift_total: i64 = d.changes.iter().map(|c| c.scheduled_delta_ms).sum();
         let hours_total: i64 = d.hours.iter().filter(|h| h.activity == "*").map(|h| h.new_ms - h.old_ms).sum();
         prop_assert_eq!(shift_total, hours_total);
-        let _ = HOUR;
     }
 }

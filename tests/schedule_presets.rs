@@ -96,9 +96,9 @@ fn cxone_csv_reads_like_its_generic_equivalent() {
         shifts.contains(&"bo.chen@example.com 2024-03-04 2024-03-05T03:00:00Z..2024-03-05T11:00:00Z UTC-05:00".to_string()),
         "{shifts:#?}"
     );
-    // The base activity plus one row per activity line: 3 + 3 shifts' base rows... 11 lines hold
-    // 4 shifts (4 base rows) and 9 activities (amy 6, bo 2, cara 2 → 10? cara's second shift has none).
-    assert_eq!(l.input.rows.len(), 4 + 1 + 6 + 2 + 2);
+    // One base-activity row per shift (amy 2, bo 1, cara 2) plus one row per activity line
+    // (amy 6, bo 2, cara 2).
+    assert_eq!(l.input.rows.len(), 5 + 10);
 }
 
 #[test]
