@@ -16,10 +16,7 @@ pub struct Location {
 
 impl Location {
     pub fn file(path: impl AsRef<Path>) -> Self {
-        Location {
-            file: Some(path.as_ref().to_path_buf()),
-            ..Default::default()
-        }
+        Location { file: Some(path.as_ref().to_path_buf()), ..Default::default() }
     }
     pub fn line(mut self, line: u64) -> Self {
         self.line = Some(line);
@@ -60,11 +57,7 @@ impl fmt::Display for Location {
 pub enum Error {
     /// Bad input data: a file that cannot be read as what it should be.
     #[error("{location}: {message}{}", hint_suffix(.hint))]
-    Input {
-        location: Location,
-        message: String,
-        hint: Option<String>,
-    },
+    Input { location: Location, message: String, hint: Option<String> },
     /// Several problems found at once (e.g. every unknown activity name).
     #[error("{0}")]
     Many(String),
@@ -93,24 +86,13 @@ fn hint_suffix(hint: &Option<String>) -> String {
 
 impl Error {
     pub fn input(location: Location, message: impl Into<String>) -> Self {
-        Error::Input {
-            location,
-            message: message.into(),
-            hint: None,
-        }
+        Error::Input { location, message: message.into(), hint: None }
     }
     pub fn input_hint(location: Location, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error::Input {
-            location,
-            message: message.into(),
-            hint: Some(hint.into()),
-        }
+        Error::Input { location, message: message.into(), hint: Some(hint.into()) }
     }
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.as_ref().to_path_buf(),
-            source,
-        }
+        Error::Io { path: path.as_ref().to_path_buf(), source }
     }
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage(message.into())

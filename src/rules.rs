@@ -159,10 +159,7 @@ impl Rules {
     }
 
     pub fn from_toml(text: &str, source: &str) -> Result<Rules> {
-        let loc = || Location {
-            file: Some(source.into()),
-            ..Default::default()
-        };
+        let loc = || Location { file: Some(source.into()), ..Default::default() };
         let file: RulesFile = toml::from_str(text).map_err(|e| {
             let mut l = loc();
             if let Some(span) = e.span() {
@@ -189,7 +186,11 @@ impl Rules {
                 Some(DurationValue::Int(n)) if n >= 0 => Ok(n * 1000),
                 Some(DurationValue::Float(x)) if x >= 0.0 && x.is_finite() => Ok((x * 1000.0).round() as Ms),
                 Some(DurationValue::Text(s)) => time::parse_duration(&s).ok_or_else(|| {
-                    Error::input_hint(loc().column(key).value(s), "not a duration", "write e.g. 500ms, 60s, 5m, 1h30m or a number of seconds")
+                    Error::input_hint(
+                        loc().column(key).value(s),
+                        "not a duration",
+                        "write e.g. 500ms, 60s, 5m, 1h30m or a number of seconds",
+                    )
                 }),
                 Some(_) => Err(Error::input(loc().column(key), "a duration cannot be negative")),
             }
@@ -214,12 +215,7 @@ impl Rules {
                 by_name.insert(key, idx);
                 names.push(n.trim().to_string());
             }
-            activities.push(ActivityRule {
-                names,
-                allowed,
-                productive: a.productive,
-                counted: a.counted,
-            });
+            activities.push(ActivityRule { names, allowed, productive: a.productive, counted: a.counted });
         }
         let mut team_targets: Vec<(String, f64)> = file.team_targets.into_iter().collect();
         team_targets.sort_by(|a, b| a.0.cmp(&b.0));
@@ -306,10 +302,7 @@ impl StateSet {
             }
         }
         let any_away = base[State::Away as usize];
-        let reasons = reason_texts
-            .iter()
-            .map(|text| any_away || wanted.iter().any(|w| *w == text.trim().to_lowercase()))
-            .collect();
+        let reasons = reason_texts.iter().map(|text| any_away || wanted.iter().any(|w| *w == text.trim().to_lowercase())).collect();
         StateSet { base, reasons }
     }
 

@@ -257,9 +257,9 @@ pub enum LocalTimeProblem {
 impl LocalTimeProblem {
     pub fn message(&self) -> String {
         match self {
-            LocalTimeProblem::DoesNotExist { zone } => format!(
-                "this local time does not exist in {zone}: the clocks jump forward over it (daylight saving time starts)"
-            ),
+            LocalTimeProblem::DoesNotExist { zone } => {
+                format!("this local time does not exist in {zone}: the clocks jump forward over it (daylight saving time starts)")
+            }
             LocalTimeProblem::Ambiguous { zone, first, second } => format!(
                 "this local time happens twice in {zone} (clocks fall back): once at UTC{} and again at UTC{}",
                 fmt_offset(*first),
@@ -269,8 +269,12 @@ impl LocalTimeProblem {
     }
     pub fn hint(&self) -> String {
         match self {
-            LocalTimeProblem::DoesNotExist { .. } => "write the time after the change (e.g. 03:00 instead of 02:30) or give an RFC 3339 time with its offset".into(),
-            LocalTimeProblem::Ambiguous { .. } => "pass --ambiguous earliest or --ambiguous latest to choose, or give an RFC 3339 time with its offset".into(),
+            LocalTimeProblem::DoesNotExist { .. } => {
+                "write the time after the change (e.g. 03:00 instead of 02:30) or give an RFC 3339 time with its offset".into()
+            }
+            LocalTimeProblem::Ambiguous { .. } => {
+                "pass --ambiguous earliest or --ambiguous latest to choose, or give an RFC 3339 time with its offset".into()
+            }
         }
     }
 }
@@ -297,10 +301,7 @@ pub struct Zone {
 
 impl Zone {
     pub fn utc() -> Zone {
-        Zone {
-            name: "UTC".into(),
-            kind: ZoneKind::Fixed(0),
-        }
+        Zone { name: "UTC".into(), kind: ZoneKind::Fixed(0) }
     }
 
     /// IANA names (exact, then ignoring case), fixed offsets `UTC+05:30`, `UTC-3`, `GMT+2`,

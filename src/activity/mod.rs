@@ -118,17 +118,8 @@ pub struct Activity {
 }
 
 /// Columns of [`Activity::events`].
-pub const EVENT_COLUMNS: &[&str] = &[
-    "agent_id",
-    "time_ms",
-    "status_type",
-    "status_sub_type",
-    "sequence_number",
-    "session_id",
-    "status_reason_id",
-    "state",
-    "reason",
-];
+pub const EVENT_COLUMNS: &[&str] =
+    &["agent_id", "time_ms", "status_type", "status_sub_type", "sequence_number", "session_id", "status_reason_id", "state", "reason"];
 
 impl Activity {
     /// Reads activity files, directories of them and fetch stores, in the order given.
@@ -137,10 +128,7 @@ impl Activity {
         let parsed: Vec<Result<Loaded>> = files.par_iter().map(|f| read_input(f)).collect();
         let mut raw = RawRecords::default();
         let mut timeframes = Vec::new();
-        let mut stats = LoadStats {
-            files: files.len(),
-            ..Default::default()
-        };
+        let mut stats = LoadStats { files: files.len(), ..Default::default() };
         for p in parsed {
             let p = p?;
             stats.dropped_missing += p.dropped_missing;
@@ -255,15 +243,7 @@ impl Activity {
             Column::new("state".into(), state_col),
             Column::new("reason".into(), reason_col),
         ])?;
-        Ok(Activity {
-            events,
-            agents,
-            coverage,
-            coverage_source,
-            reasons,
-            stats,
-            warnings,
-        })
+        Ok(Activity { events, agents, coverage, coverage_source, reasons, stats, warnings })
     }
 
     /// A column of the events frame as a contiguous slice.

@@ -101,9 +101,7 @@ impl RawRecords {
 
     /// Appends another batch after this one, keeping input order.
     pub fn append(&mut self, other: RawRecords) {
-        let remap: Vec<u32> = (0..other.strings.len() as u32)
-            .map(|i| self.strings.intern(other.strings.get(i)))
-            .collect();
+        let remap: Vec<u32> = (0..other.strings.len() as u32).map(|i| self.strings.intern(other.strings.get(i))).collect();
         let map = |v: Option<u32>| v.map(|i| remap[i as usize]);
         self.agent_id.extend(other.agent_id);
         self.time.extend(other.time);

@@ -21,14 +21,7 @@ pub enum State {
 pub const NO_REASON: u32 = u32::MAX;
 
 impl State {
-    pub const ALL: [State; 6] = [
-        State::LoggedOut,
-        State::Unknown,
-        State::Offline,
-        State::Online,
-        State::Occupied,
-        State::Away,
-    ];
+    pub const ALL: [State; 6] = [State::LoggedOut, State::Unknown, State::Offline, State::Online, State::Occupied, State::Away];
 
     pub fn from_code(code: u8) -> State {
         State::ALL[code as usize]

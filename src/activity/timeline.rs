@@ -104,10 +104,7 @@ impl Timelines {
         let state = activity.col_u32("state");
         let reason = activity.col_u32("reason");
         let cov = activity.coverage.intervals();
-        let mut t = Timelines {
-            offsets: vec![0],
-            ..Default::default()
-        };
+        let mut t = Timelines { offsets: vec![0], ..Default::default() };
         t.start.reserve(time.len() + 2 * activity.agents.len());
         for agent in &activity.agents {
             let rows = agent.rows.clone();
@@ -127,10 +124,7 @@ impl Timelines {
     /// The timeline of a scheduled agent that matches no activity: logged out inside
     /// coverage, unknown outside.
     pub fn logged_out_throughout(coverage: &Coverage) -> Timelines {
-        let mut t = Timelines {
-            offsets: vec![0],
-            ..Default::default()
-        };
+        let mut t = Timelines { offsets: vec![0], ..Default::default() };
         let mut ci = 0;
         t.push_covered(Ms::MIN, Ms::MAX, State::LoggedOut as u8, NO_REASON, coverage.intervals(), &mut ci);
         t.finish_agent();
@@ -204,11 +198,7 @@ impl LoginLogout {
     pub fn build(activity: &Activity) -> LoginLogout {
         let time = activity.col_i64("time_ms");
         let ty = activity.col_u32("status_type");
-        let mut out = LoginLogout {
-            login_offsets: vec![0],
-            logout_offsets: vec![0],
-            ..Default::default()
-        };
+        let mut out = LoginLogout { login_offsets: vec![0], logout_offsets: vec![0], ..Default::default() };
         for agent in &activity.agents {
             for i in agent.rows.clone() {
                 match ty[i] {
