@@ -81,7 +81,8 @@ pub fn run(args: Args) -> Result<u8> {
     let zone = common::zone_flag(args.tz.as_deref())?;
     let coverage = common::coverage_flag(args.coverage.as_deref())?;
     let shift_gap = common::duration_flag("shift-gap", &args.shift_gap)?;
-    let read_opts = ReadOptions { default_zone: zone.clone(), ambiguous: args.ambiguous, skip_invalid: args.skip_invalid };
+    let read_opts =
+        ReadOptions { default_zone: zone.clone(), ambiguous: args.ambiguous, skip_invalid: args.skip_invalid, ..Default::default() };
     let sched = schedule::read_files(&schedule_paths, None, &read_opts)?;
     let (activity, _enrichment) = common::load_activity(&activity_paths, coverage, &args.enrich)?;
     let opts = adherence::Options { shift_gap, default_zone: zone, match_on: args.match_on, views: vec![], ..Default::default() };

@@ -115,7 +115,8 @@ pub fn run(args: Args) -> Result<u8> {
         return Err(Error::usage(format!("--interval {:?} must be 15m, 30m or 60m", args.interval)));
     }
 
-    let read_opts = ReadOptions { default_zone: zone.clone(), ambiguous: args.ambiguous, skip_invalid: args.skip_invalid };
+    let read_opts =
+        ReadOptions { default_zone: zone.clone(), ambiguous: args.ambiguous, skip_invalid: args.skip_invalid, ..Default::default() };
     let sched = schedule::read_files(&schedule_paths, None, &read_opts)?;
     let (activity, enrichment) = common::load_activity(&activity_paths, coverage, &args.enrich)?;
 

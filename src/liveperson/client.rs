@@ -319,7 +319,7 @@ pub fn fmt_wait(d: Duration) -> String {
         let tenths = (ms % 1000) / 100;
         return if tenths == 0 { format!("{s}s") } else { format!("{s}.{tenths}s") };
     }
-    if s % 60 == 0 {
+    if s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else {
         format!("{}m{}s", s / 60, s % 60)

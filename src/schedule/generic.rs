@@ -143,7 +143,7 @@ fn read_row(path: &Path, h: &Header, rec: &csv::StringRecord, line: u64, opts: &
     let (_, activity) = required("activity")?;
     let zone = match cell("timezone") {
         Some((i, v)) if !v.is_empty() => read_zone(v, || loc(i, v))?,
-        _ => opts.default_zone.clone(),
+        _ => opts.zone_for(agent).clone(),
     };
     let (si, sv) = required("start")?;
     let start = read_time(sv, &zone, opts.ambiguous, || loc(si, sv))?;

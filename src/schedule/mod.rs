@@ -4,15 +4,28 @@
 //! A layout is one [`Format`]: the generic CSV lives in `generic.rs`; a vendor preset is one
 //! more file beside it, registered in [`formats`].
 
+pub mod check;
+pub mod cxone;
+pub mod datetime;
+pub mod diff;
+pub mod diff_format;
 pub mod generic;
+pub mod genesys;
+pub mod ics;
+pub mod iex;
 pub mod matching;
+pub mod roster;
 pub mod rows;
 pub mod shifts;
+pub mod table;
+pub mod zendesk;
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
+use crate::rules::{Rules, StateToken};
 pub use rows::{ReadOptions, Rejected, Row, ScheduleRows};
+use shifts::RowRule;
 pub use shifts::Shifts;
 
 /// A schedule file layout.
@@ -28,7 +41,26 @@ pub trait Format: Sync {
 
 /// Every supported layout, most specific first (the generic CSV is the fallback).
 pub fn formats() -> Vec<&'static dyn Format> {
-    vec![&generic::GenericCsv]
+    vec![&ics::ICalendar, &genesys::Genesys, &iex::IexDetail, &cxone::CxoneCsv, &zendesk::ZendeskCsv, &generic::GenericCsv]
+}
+
+/// The `--schedule-format` names, in detection order.
+pub fn format_names() -> Vec<&'static str> {
+    formats().iter().map(|f| f.name()).collect()
+}
+
+/// Each row's activity rule, or an error listing every activity name the rules lack.
+pub fn row_rules(rows: &ScheduleRows, rules: &Rules) -> Result<Vec<RowRule>> {
+    let found = rules.resolve_all(rows.activity.iter().map(String::as_str))?;
+    Ok(rows
+        .activity
+        .iter()
+        .map(|a| {
+            let i = found[a.as_str()];
+            let rule = &rules.activities[i];
+            RowRule { rule: i as u32, counted: rule.counted, allows_logged_out: rule.allowed.contains(&StateToken::LoggedOut) }
+        })
+        .collect())
 }
 
 /// Either fails with `err` or, with `--skip-invalid`, records the row as rejected and warns.
@@ -51,6 +83,8 @@ pub fn reject_or_fail(err: Error, opts: &ReadOptions, rejects: &mut Vec<Rejected
 pub struct ScheduleInput {
     pub rows: ScheduleRows,
     pub rejected: Vec<Rejected>,
+    /// The layout each file was read as (`--schedule-format` names), in file order.
+    pub formats: Vec<&'static str>,
 }
 
 /// Reads schedule files in command-line order. `format` forces a layout by name; otherwise
@@ -82,6 +116,28 @@ pub fn read_files(paths: &[PathBuf], format: Option<&str>, opts: &ReadOptions) -
             }
         };
         fmt.read(path, &text, opts, &mut input.rows, &mut input.rejected)?;
+        input.formats.push(fmt.name());
     }
     Ok(input)
+}
+
+/// Reads `text` with the layout named `format`, both stopping at the first bad row and
+/// skipping bad rows, and checks what every reader promises (rows end after they start).
+/// For the `fuzz/` targets and the robustness tests; panics only on a broken promise.
+#[doc(hidden)]
+pub fn fuzz_read(format: &str, text: &str) {
+    let Some(f) = formats().into_iter().find(|f| f.name() == format) else { return };
+    for skip_invalid in [false, true] {
+        let opts = ReadOptions { skip_invalid, ..Default::default() };
+        for name in ["schedule.csv", "schedule.ics", "agentScheduleDetail_010124_0000.txt"] {
+            let path = Path::new(name);
+            let _ = f.detect(path, text);
+            let mut rows = ScheduleRows::default();
+            let mut rejects = Vec::new();
+            let _ = f.read(path, text, &opts, &mut rows, &mut rejects);
+            for i in 0..rows.len() {
+                assert!(rows.end[i] > rows.start[i], "{format}: a row does not end after it starts");
+            }
+        }
+    }
 }

@@ -90,8 +90,13 @@ impl ScheduleRows {
         &self.zones[self.zone[row] as usize]
     }
 
+    /// Where a row came from. Line 0 means the layout has no lines to point at (JSON).
     pub fn location(&self, row: usize) -> Location {
-        Location::file(&self.files[self.file[row] as usize]).line(self.line[row])
+        let loc = Location::file(&self.files[self.file[row] as usize]);
+        match self.line[row] {
+            0 => loc,
+            n => loc.line(n),
+        }
     }
 
     /// The rows as a Polars frame (for library users and Parquet export).
@@ -119,11 +124,21 @@ pub struct ReadOptions {
     pub ambiguous: Option<Ambiguous>,
     /// Skip bad rows (and report them) instead of stopping at the first.
     pub skip_invalid: bool,
+    /// Per schedule key, the zone of its rows that name none (from a roster's `timezone`);
+    /// before `default_zone`.
+    pub agent_zones: std::collections::HashMap<String, Zone>,
+}
+
+impl ReadOptions {
+    /// The zone of an agent's rows that name none.
+    pub fn zone_for(&self, agent: &str) -> &Zone {
+        self.agent_zones.get(agent).unwrap_or(&self.default_zone)
+    }
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { default_zone: Zone::utc(), ambiguous: None, skip_invalid: false }
+        ReadOptions { default_zone: Zone::utc(), ambiguous: None, skip_invalid: false, agent_zones: Default::default() }
     }
 }
 

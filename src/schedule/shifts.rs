@@ -56,6 +56,10 @@ pub struct Shifts {
     pub seg_row: Vec<u32>,
     /// Its shift, or [`NO_SHIFT`].
     pub seg_shift: Vec<u32>,
+
+    /// For each input row, the reported shift it was grouped into, or [`NO_SHIFT`] (its
+    /// shift has no counted time). Rows hidden entirely by the overlay still have their shift.
+    pub row_shift: Vec<u32>,
 }
 
 impl Shifts {
@@ -83,7 +87,7 @@ impl Shifts {
         }
         let mut keys: Vec<&str> = by_agent.keys().copied().collect();
         keys.sort_unstable();
-        let mut out = Shifts { shift_offsets: vec![0], seg_offsets: vec![0], ..Default::default() };
+        let mut out = Shifts { shift_offsets: vec![0], seg_offsets: vec![0], row_shift: vec![NO_SHIFT; rows.len()], ..Default::default() };
         for key in keys {
             let mut agent_rows = by_agent.remove(key).expect("key");
             // Start order; ties in input order.
@@ -168,6 +172,9 @@ impl Shifts {
             self.shift_team.push(groups[g].iter().find_map(|&r| rows.team[r as usize].clone()));
             self.shift_r.push(r_of[g]);
             self.shift_e.push(e_of[g]);
+        }
+        for &r in agent_rows {
+            self.row_shift[r as usize] = final_of[group_of_row[&r]];
         }
         for (s, e, row) in segs {
             self.seg_start.push(s);

@@ -241,7 +241,7 @@ fn random_agent(seed: u64, i: u32, days: u32) -> Agent {
     };
     let base_activity = *rng.pick(PRODUCTIVE);
     // Ids: all above 2^31 (they overflow an i32), odd agents above 2^32.
-    let agent_id = if i % 2 == 0 { 3_100_000_000 } else { 4_400_000_000 } + i as i64 * 1013 + rng.below(1000) as i64;
+    let agent_id = if i.is_multiple_of(2) { 3_100_000_000 } else { 4_400_000_000 } + i as i64 * 1013 + rng.below(1000) as i64;
     let employee_id = if rng.chance(0.92) { format!("E{}", 10_001 + i) } else { String::new() };
     let (scheduled, has_activity) = match rng.below(100) {
         0..=2 => (false, true),

@@ -95,7 +95,7 @@ pub fn write_day(set: &PageSet, day: i64, day_ix: u32, recs: Vec<Rec>) -> Result
     // About one junk record per 4000, and one every other day for small data sets; the
     // kinds take turns so that a few days show each.
     if !active.is_empty() {
-        let junk = items.len() / 4000 + (day_ix % 2 == 0) as usize;
+        let junk = items.len() / 4000 + day_ix.is_multiple_of(2) as usize;
         for k in 0..junk {
             let j = match (day_ix as usize / 2 + k) % 4 {
                 0 | 2 => Junk::MissingAgent,
