@@ -186,3 +186,45 @@ fn states_needs_no_schedule() {
         .success()
         .stdout(predicate::str::contains("agent1@example.com,1,E1,agent1@example.com,7,UTC,2024-03-04,online,28500,1,28500"));
 }
+
+#[test]
+fn a_roster_matches_keys_that_are_not_liveperson_fields_and_both_unmatched_sides_are_listed() {
+    // Key "wfm-7" means agentId 1 through the roster; agent 2 is active with no schedule;
+    // key "ghost" matches nothing.
+    let f = Files::new();
+    let p = page(
+        DAY_FROM,
+        DAY_TO,
+        &[(1, "2024-03-04T08:55:00Z", "login"), (1, "2024-03-04T08:55:00Z", "online"), (2, "2024-03-04T09:00:00Z", "login")],
+    );
+    let a = f.write("page.json", &p).display().to_string();
+    let s = f
+        .write(
+            "schedule.csv",
+            "agent,activity,start,end\nwfm-7,Open,2024-03-04 09:00,2024-03-04 17:00\nghost,Open,2024-03-04 09:00,2024-03-04 17:00\n",
+        )
+        .display()
+        .to_string();
+    let roster = f.write("roster.csv", "agent,agent_id,team\nwfm-7,1,Blue\n").display().to_string();
+    adhere()
+        .args(["report", "--activity", &a, "--schedule", &s, "--agents", &roster, "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("wfm-7,1,E1,agent1@example.com,Blue,UTC,2024-03-04"))
+        .stderr(predicate::str::contains("\"ghost\""))
+        .stderr(predicate::str::contains("1 LivePerson agent with activity has no schedule"))
+        .stderr(predicate::str::contains("agent2@example.com"));
+}
+
+#[test]
+fn rejects_file_lists_skipped_rows() {
+    let (f, a, s) = setup("agent,activity,start,end\nE1,Open,2024-03-04 09:00,2024-03-04 17:00\nE2,Open,2024-03-04 09:00,never\n");
+    let rejects = f.dir.path().join("rejects.csv");
+    adhere()
+        .args(["report", "--activity", &a, "--schedule", &s, "--skip-invalid", "--rejects", &rejects.display().to_string()])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&rejects).unwrap();
+    assert!(text.starts_with("file,line,column,value,reason"), "{text}");
+    assert!(text.contains(",3,end,never,"), "{text}");
+}

@@ -82,6 +82,8 @@ pub struct Options {
     /// Close instants of closed conversations by latest agentId, for the productivity
     /// view (None: no conversations loaded).
     pub closed_conversations: Option<HashMap<i64, Vec<Ms>>>,
+    /// `--agents roster.csv`: who each schedule key is, when keys are not LivePerson fields.
+    pub roster: Option<crate::schedule::roster::Roster>,
 }
 
 impl Default for Options {
@@ -95,6 +97,7 @@ impl Default for Options {
             match_on: MatchOn::Auto,
             views: ViewName::ALL.to_vec(),
             closed_conversations: None,
+            roster: None,
         }
     }
 }
@@ -206,7 +209,10 @@ impl<'a> Engine<'a> {
     pub fn new(activity: &'a Activity, schedule: &'a ScheduleRows, rules: &'a Rules, opts: &'a Options) -> Result<Engine<'a>> {
         let row_rule = row_rules(schedule, rules)?;
         let shifts = Shifts::build(schedule, &row_rule, opts.shift_gap);
-        let matches = match_agents(&shifts.agent_key, activity, opts.match_on);
+        let matches = match &opts.roster {
+            Some(roster) => roster.match_agents(&shifts.agent_key, activity, opts.match_on),
+            None => match_agents(&shifts.agent_key, activity, opts.match_on),
+        };
         let mut timelines = Timelines::build(activity);
         let unmatched_tl = timelines.agents();
         timelines.extend(&Timelines::logged_out_throughout(&activity.coverage));

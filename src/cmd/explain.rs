@@ -18,6 +18,7 @@ use crate::report::explain::{render, ExplainFormat};
 use crate::report::write_atomic;
 use crate::rules::Rules;
 use crate::schedule::matching::MatchOn;
+use crate::schedule::roster::Roster;
 use crate::schedule::{self, ReadOptions};
 use crate::time::Ambiguous;
 
@@ -67,6 +68,12 @@ pub struct Args {
     /// Write to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Read every schedule file as this layout instead of detecting it.
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(schedule::format_names()))]
+    pub schedule_format: Option<String>,
+    /// A roster CSV saying who each schedule key is (as for `adhere report`).
+    #[arg(long = "agents", value_name = "ROSTER")]
+    pub roster: Option<PathBuf>,
     #[command(flatten)]
     pub enrich: common::EnrichArgs,
 }
@@ -83,9 +90,14 @@ pub fn run(args: Args) -> Result<u8> {
     let shift_gap = common::duration_flag("shift-gap", &args.shift_gap)?;
     let read_opts =
         ReadOptions { default_zone: zone.clone(), ambiguous: args.ambiguous, skip_invalid: args.skip_invalid, ..Default::default() };
-    let sched = schedule::read_files(&schedule_paths, None, &read_opts)?;
+    let roster = args.roster.as_deref().map(Roster::load).transpose()?;
+    let read_opts = ReadOptions { agent_zones: roster.as_ref().map(Roster::zones).unwrap_or_default(), ..read_opts };
+    let mut sched = schedule::read_files(&schedule_paths, args.schedule_format.as_deref(), &read_opts)?;
+    if let Some(r) = &roster {
+        r.fill_teams(&mut sched.rows);
+    }
     let (activity, _enrichment) = common::load_activity(&activity_paths, coverage, &args.enrich)?;
-    let opts = adherence::Options { shift_gap, default_zone: zone, match_on: args.match_on, views: vec![], ..Default::default() };
+    let opts = adherence::Options { shift_gap, default_zone: zone, match_on: args.match_on, views: vec![], roster, ..Default::default() };
     let engine = Engine::new(&activity, &sched.rows, &rules, &opts)?;
     let mut warnings = activity.warnings.clone();
     warnings.extend(engine.matches.warnings.iter().cloned());

@@ -3,7 +3,8 @@
 //! ```text
 //! adhere report --activity PATH... --schedule PATH... [--rules FILE] [--tz ZONE]
 //!               [--from DATE --to DATE] [--coverage START/END] [--shift-gap 60m]
-//!               [--ambiguous earliest|latest] [--skip-invalid]
+//!               [--ambiguous earliest|latest] [--skip-invalid [--rejects FILE]]
+//!               [--schedule-format NAME] [--agents ROSTER]
 //!               [--view shifts|agents|teams|intervals|exceptions|states]
 //!               [--interval 15m|30m|60m]
 //!               [--format table|csv|json|ndjson|parquet|markdown|html]
@@ -23,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::report::{summary, write_atomic, Document, Format};
 use crate::rules::Rules;
 use crate::schedule::matching::MatchOn;
+use crate::schedule::roster::Roster;
 use crate::schedule::{self, ReadOptions};
 use crate::time::{self, Ambiguous, MINUTE};
 
@@ -66,6 +68,18 @@ pub struct Args {
     /// Skip schedule rows with errors (each is reported on stderr) instead of stopping.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// With --skip-invalid: write the skipped rows and why to this CSV
+    /// (file,line,column,value,reason).
+    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
+    pub rejects: Option<PathBuf>,
+    /// Read every schedule file as this layout instead of detecting it
+    /// (ical, genesys, iex, cxone, zendesk, generic).
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(schedule::format_names()))]
+    pub schedule_format: Option<String>,
+    /// A roster CSV saying who each schedule key is (agent_id / employee_id / login_name,
+    /// team, timezone) when the schedule's keys are not LivePerson fields.
+    #[arg(long = "agents", value_name = "ROSTER")]
+    pub roster: Option<PathBuf>,
     /// The view to write (default shifts; with --out DIR and no --view, every view).
     #[arg(long, value_enum)]
     pub view: Option<ViewName>,
@@ -117,7 +131,16 @@ pub fn run(args: Args) -> Result<u8> {
 
     let read_opts =
         ReadOptions { default_zone: zone.clone(), ambiguous: args.ambiguous, skip_invalid: args.skip_invalid, ..Default::default() };
-    let sched = schedule::read_files(&schedule_paths, None, &read_opts)?;
+    let roster = args.roster.as_deref().map(Roster::load).transpose()?;
+    let read_opts = ReadOptions { agent_zones: roster.as_ref().map(Roster::zones).unwrap_or_default(), ..read_opts };
+    let mut sched = schedule::read_files(&schedule_paths, args.schedule_format.as_deref(), &read_opts)?;
+    if let Some(r) = &roster {
+        r.fill_teams(&mut sched.rows);
+    }
+    if let Some(path) = &args.rejects {
+        write_atomic(path, &crate::schedule::check::rejects_csv(&sched.rejected))?;
+        eprintln!("wrote {} ({} rejected row{})", path.display(), sched.rejected.len(), if sched.rejected.len() == 1 { "" } else { "s" });
+    }
     let (activity, enrichment) = common::load_activity(&activity_paths, coverage, &args.enrich)?;
 
     if args.format.is_document() && args.view.is_some() {
@@ -141,9 +164,30 @@ pub fn run(args: Args) -> Result<u8> {
         match_on: args.match_on,
         views: views.clone(),
         closed_conversations: common::closed_conversations(&enrichment),
+        roster,
     };
     let engine = Engine::new(&activity, &sched.rows, &rules, &opts)?;
     let mut report = engine.report()?;
+    // Never drop either side silently: active agents that no schedule key matched.
+    let (_, unscheduled) = crate::schedule::roster::unmatched(&engine.shifts.agent_key, &engine.matches, &activity);
+    if !unscheduled.is_empty() {
+        let shown: Vec<String> = unscheduled
+            .iter()
+            .take(20)
+            .map(|&i| {
+                let a = &activity.agents[i];
+                a.login_name.clone().or_else(|| a.employee_id.clone()).unwrap_or_else(|| a.agent_id.to_string())
+            })
+            .collect();
+        report.warnings.push(format!(
+            "{} LivePerson agent{} with activity {} no schedule (see `adhere states` for their time in state): {}{}",
+            unscheduled.len(),
+            if unscheduled.len() == 1 { "" } else { "s" },
+            if unscheduled.len() == 1 { "has" } else { "have" },
+            shown.join(", "),
+            if unscheduled.len() > 20 { ", …" } else { "" }
+        ));
+    }
     if !sched.rejected.is_empty() {
         report.warnings.push(format!(
             "{} schedule row{} skipped (--skip-invalid); see the warnings above",
