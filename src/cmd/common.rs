@@ -7,7 +7,7 @@ use crate::activity::{Activity, ReasonNames};
 use crate::adherence::{Report, ViewName};
 use crate::enrich::{EnrichOptions, Enrichment, TeamLevel};
 use crate::error::{Error, Result};
-use crate::report::{document_exporter, exporter, write_atomic, Document, Format, Output};
+use crate::report::{document_exporter, exporter, write_atomic, write_atomic_with, Document, Format, Output};
 use crate::time::{self, Ms, Zone};
 
 /// Where the bundled sample data lives: `fixtures/sample` under the working directory, else
@@ -141,30 +141,31 @@ pub fn write_views(
     out: Option<&Path>,
 ) -> Result<Vec<PathBuf>> {
     let exp = exporter(format)?;
-    let render = |view: ViewName| exp.serialize(&Output { view, frame: report.view(view), report: Some(report) });
+    let render =
+        |view: ViewName, w: &mut dyn std::io::Write| exp.write_to(&Output { view, frame: report.view(view), report: Some(report) }, w);
     match (out, single) {
         (None, view) => {
             if format.is_binary() {
                 return Err(Error::usage(format!("--format {} writes binary data: give --out FILE or --out DIR", format.extension())));
             }
-            let bytes = render(view.unwrap_or(ViewName::Shifts))?;
             use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&bytes).map_err(|e| Error::io("stdout", e))?;
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            render(view.unwrap_or(ViewName::Shifts), &mut stdout)?;
+            stdout.flush().map_err(|e| Error::io("stdout", e))?;
             Ok(vec![])
         }
         (Some(dir), None) => {
             let mut written = Vec::new();
             for &v in views {
                 let path = dir.join(format!("{}.{}", v.name(), format.extension()));
-                write_atomic(&path, &render(v)?)?;
+                write_atomic_with(&path, |w| render(v, w))?;
                 written.push(path);
             }
             Ok(written)
         }
         (Some(path), Some(view)) => {
             let path = if path.is_dir() { path.join(format!("{}.{}", view.name(), format.extension())) } else { path.to_path_buf() };
-            write_atomic(&path, &render(view)?)?;
+            write_atomic_with(&path, |w| render(view, w))?;
             Ok(vec![path])
         }
     }

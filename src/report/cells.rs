@@ -62,6 +62,74 @@ pub fn column_cells(c: &Column) -> Result<Vec<Cell>> {
     Ok(out)
 }
 
+/// One column, ready to format any of its cells without copying the column.
+pub enum ColumnText {
+    Str(StringChunked),
+    Bool(BooleanChunked),
+    F64(Float64Chunked),
+    /// Epoch milliseconds.
+    Instant(Int64Chunked),
+    /// Days since 1970-01-01.
+    Date(Int32Chunked),
+    Int(Int64Chunked),
+    Null,
+}
+
+impl ColumnText {
+    pub fn new(c: &Column) -> Result<ColumnText> {
+        let s = c.as_materialized_series().rechunk();
+        Ok(match s.dtype() {
+            DataType::String => ColumnText::Str(s.str()?.clone()),
+            DataType::Boolean => ColumnText::Bool(s.bool()?.clone()),
+            DataType::Float64 => ColumnText::F64(s.f64()?.clone()),
+            DataType::Datetime(_, _) => ColumnText::Instant(s.to_physical_repr().i64()?.clone()),
+            DataType::Date => ColumnText::Date(s.to_physical_repr().i32()?.clone()),
+            DataType::Null => ColumnText::Null,
+            dt if dt.is_integer() => ColumnText::Int(s.cast(&DataType::Int64)?.i64()?.clone()),
+            _ => ColumnText::Str(s.cast(&DataType::String)?.str()?.clone()),
+        })
+    }
+
+    /// Appends cell `i` to `buf`; returns false for null (nothing appended). `quoted` tells
+    /// whether the text is a string (true) or a literal such as a number (false).
+    #[inline]
+    pub fn write(&self, i: usize, buf: &mut String) -> Option<bool> {
+        use std::fmt::Write as _;
+        match self {
+            ColumnText::Str(c) => c.get(i).map(|v| {
+                buf.push_str(v);
+                true
+            }),
+            ColumnText::Bool(c) => c.get(i).map(|v| {
+                buf.push_str(if v { "true" } else { "false" });
+                false
+            }),
+            ColumnText::F64(c) => c.get(i).map(|v| {
+                buf.push_str(&fmt_float(v));
+                false
+            }),
+            ColumnText::Instant(c) => c.get(i).map(|v| {
+                time::write_instant(buf, v);
+                true
+            }),
+            ColumnText::Date(c) => c.get(i).map(|v| {
+                buf.push_str(&time::fmt_day(v as i64));
+                true
+            }),
+            ColumnText::Int(c) => c.get(i).map(|v| {
+                let _ = write!(buf, "{v}");
+                false
+            }),
+            ColumnText::Null => None,
+        }
+    }
+}
+
+/// Every column of a frame, ready to format.
+pub fn frame_text(df: &DataFrame) -> Result<Vec<ColumnText>> {
+    df.columns().iter().map(ColumnText::new).collect()
+}
+
 /// Every column of a frame, formatted (column-major).
 pub fn frame_cells(df: &DataFrame) -> Result<Vec<Vec<Cell>>> {
     df.columns().iter().map(column_cells).collect()

@@ -1,25 +1,28 @@
 //! CSV: a header of field names, one line per row; nulls are empty cells.
 
-use super::cells::{frame_cells, Cell};
+use std::io::Write;
+
+use super::cells::frame_text;
 use super::{Exporter, Output};
 use crate::error::{Error, Result};
 
 pub struct Csv;
 
 impl Exporter for Csv {
-    fn serialize(&self, out: &Output) -> Result<Vec<u8>> {
+    fn write_to(&self, out: &Output, w: &mut dyn Write) -> Result<()> {
         let df = out.frame;
-        let cells = frame_cells(df)?;
-        let mut w = ::csv::WriterBuilder::new().from_writer(Vec::new());
+        let cols = frame_text(df)?;
+        let mut wr = ::csv::WriterBuilder::new().from_writer(w);
         let err = |e: ::csv::Error| Error::Api(format!("writing CSV: {e}"));
-        w.write_record(df.get_column_names().iter().map(|n| n.as_str())).map_err(err)?;
+        wr.write_record(df.get_column_names().iter().map(|n| n.as_str())).map_err(err)?;
+        let mut cells: Vec<String> = vec![String::new(); cols.len()];
         for r in 0..df.height() {
-            w.write_record(cells.iter().map(|c| match &c[r] {
-                Cell::Null => "",
-                Cell::Text(s) | Cell::Literal(s) => s.as_str(),
-            }))
-            .map_err(err)?;
+            for (c, col) in cols.iter().enumerate() {
+                cells[c].clear();
+                col.write(r, &mut cells[c]);
+            }
+            wr.write_record(&cells).map_err(err)?;
         }
-        w.into_inner().map_err(|e| Error::Api(format!("writing CSV: {e}")))
+        wr.flush().map_err(|e| Error::io("output", e))
     }
 }

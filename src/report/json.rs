@@ -1,9 +1,11 @@
 //! JSON (an array of row objects, one per line) and NDJSON (one object per line). Field
 //! names are those of SPEC §4.1; instants and dates are strings, figures are numbers.
 
-use super::cells::{frame_cells, Cell};
+use std::io::Write;
+
+use super::cells::frame_text;
 use super::{Exporter, Output};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub struct Json {
     /// NDJSON instead of an array.
@@ -11,12 +13,13 @@ pub struct Json {
 }
 
 impl Exporter for Json {
-    #[allow(clippy::needless_range_loop)]
-    fn serialize(&self, out: &Output) -> Result<Vec<u8>> {
+    fn write_to(&self, out: &Output, w: &mut dyn Write) -> Result<()> {
         let df = out.frame;
-        let cells = frame_cells(df)?;
+        let cols = frame_text(df)?;
         let names: Vec<String> = df.get_column_names().iter().map(|n| serde_json::to_string(n.as_str()).expect("string")).collect();
-        let mut buf = String::new();
+        let err = |e| Error::io("output", e);
+        let mut buf = String::with_capacity(1 << 16);
+        let mut cell = String::new();
         if !self.lines {
             buf.push('[');
         }
@@ -31,20 +34,36 @@ impl Exporter for Json {
                 }
                 buf.push_str(name);
                 buf.push(':');
-                match &cells[c][r] {
-                    Cell::Null => buf.push_str("null"),
-                    Cell::Literal(s) => buf.push_str(s),
-                    Cell::Text(s) => buf.push_str(&serde_json::to_string(s).expect("string")),
+                cell.clear();
+                match cols[c].write(r, &mut cell) {
+                    None => buf.push_str("null"),
+                    Some(false) => buf.push_str(&cell),
+                    Some(true) => write_json_string(&mut buf, &cell),
                 }
             }
             buf.push('}');
             if self.lines {
                 buf.push('\n');
             }
+            if buf.len() > 1 << 16 {
+                w.write_all(buf.as_bytes()).map_err(err)?;
+                buf.clear();
+            }
         }
         if !self.lines {
             buf.push_str(if df.height() == 0 { "]\n" } else { "\n]\n" });
         }
-        Ok(buf.into_bytes())
+        w.write_all(buf.as_bytes()).map_err(err)
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+fn write_json_string(buf: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        buf.push('"');
+        buf.push_str(s);
+        buf.push('"');
+    } else {
+        buf.push_str(&serde_json::to_string(s).expect("string"));
     }
 }

@@ -101,9 +101,19 @@ pub struct Output<'a> {
     pub report: Option<&'a Report>,
 }
 
-/// A report format.
+/// A report format. Implement one of the two methods: row formats stream with `write_to`
+/// (a month of intervals is millions of rows); documents build their bytes with
+/// `serialize`.
 pub trait Exporter {
-    fn serialize(&self, out: &Output) -> Result<Vec<u8>>;
+    fn serialize(&self, out: &Output) -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        self.write_to(out, &mut buf)?;
+        Ok(buf)
+    }
+    fn write_to(&self, out: &Output, w: &mut dyn Write) -> Result<()> {
+        let bytes = self.serialize(out)?;
+        w.write_all(&bytes).map_err(|e| Error::io("output", e))
+    }
 }
 
 /// The exporter of a format.
@@ -131,13 +141,23 @@ pub fn document_exporter<'a>(format: Format, doc: &'a Document) -> Result<Box<dy
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a
 /// reader never sees half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes).map_err(|e| Error::io(path, e)))
+}
+
+/// Streams into a temporary file beside `path`, then renames it into place: nothing
+/// half-written is ever visible at `path`, and the output need not fit in memory.
+pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::io(&dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        fill(&mut w)?;
+        w.flush().map_err(|e| Error::io(path, e))?;
+    }
     // A temporary file is private (0600); what we publish is an ordinary file.
     #[cfg(unix)]
     {
