@@ -5,6 +5,7 @@
 pub mod common;
 pub mod explain;
 pub mod fetch;
+pub mod inputs;
 pub mod report;
 pub mod schedule;
 pub mod simulate;

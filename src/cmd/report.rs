@@ -18,15 +18,12 @@
 use std::path::PathBuf;
 
 use super::common;
+use super::inputs::{InputArgs, Inputs};
 use crate::adherence::targets::Targets;
 use crate::adherence::{self, explain, Engine, ViewName};
 use crate::error::{Error, Result};
 use crate::report::{summary, write_atomic, Document, Format};
-use crate::rules::Rules;
-use crate::schedule::matching::MatchOn;
-use crate::schedule::roster::Roster;
-use crate::schedule::{self, ReadOptions};
-use crate::time::{self, Ambiguous, MINUTE};
+use crate::time::{self, MINUTE};
 
 /// Flags of `adhere report`.
 #[derive(Debug, clap::Args)]
@@ -34,52 +31,14 @@ use crate::time::{self, Ambiguous, MINUTE};
     after_help = "Examples:\n  adhere report\n  adhere report --activity pages/ --schedule roster.csv --view agents\n  adhere report --activity ./adhere-data --schedule week.csv --format json --out report/\n  adhere report --activity pages/ --schedule week.csv --from 2024-03-04 --to 2024-03-10 --fail-under 85\n  adhere report --activity pages/ --schedule week.csv --format html --out report/ --summary-json summary.json\n  adhere report --activity pages/ --schedule week.csv --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n  adhere report --activity ./adhere-data --schedule week.csv --view productivity --team-level 1"
 )]
 pub struct Args {
-    /// Activity inputs: API response files (v2/v1 pages, arrays of pages, NDJSON), directories
-    /// of them, or an `adhere fetch` store. Read in the order given.
-    #[arg(long, num_args = 1.., value_name = "PATH")]
-    pub activity: Vec<PathBuf>,
-    /// Schedule files (generic CSV or a WFM export). Overlaps across files resolve by the
-    /// overlay rule (latest start wins; ties go to the later file).
-    #[arg(long, num_args = 1.., value_name = "PATH")]
-    pub schedule: Vec<PathBuf>,
-    /// Rules TOML (replaces the built-in rules).
-    #[arg(long, value_name = "FILE")]
-    pub rules: Option<PathBuf>,
-    /// Zone for schedule rows without one and for agents without a schedule (IANA name or
-    /// UTC+hh:mm). Default UTC.
-    #[arg(long, value_name = "ZONE")]
-    pub tz: Option<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// First shift date to report (YYYY-MM-DD, inclusive).
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
     /// Last shift date to report (YYYY-MM-DD, inclusive).
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
-    /// Coverage when no input carries a timeframe: START/END, two RFC 3339 instants.
-    #[arg(long, value_name = "START/END")]
-    pub coverage: Option<String>,
-    /// Rows without shift_id start a new shift when they begin at least this long after the
-    /// latest end so far.
-    #[arg(long, default_value = "60m", value_name = "DURATION")]
-    pub shift_gap: String,
-    /// How to read local times that occur twice when clocks fall back (default: error).
-    #[arg(long, value_enum)]
-    pub ambiguous: Option<Ambiguous>,
-    /// Skip schedule rows with errors (each is reported on stderr) instead of stopping.
-    #[arg(long)]
-    pub skip_invalid: bool,
-    /// With --skip-invalid: write the skipped rows and why to this CSV
-    /// (file,line,column,value,reason).
-    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
-    pub rejects: Option<PathBuf>,
-    /// Read every schedule file as this layout instead of detecting it
-    /// (ical, genesys, iex, cxone, zendesk, generic).
-    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(schedule::format_names()))]
-    pub schedule_format: Option<String>,
-    /// A roster CSV saying who each schedule key is (agent_id / employee_id / login_name,
-    /// team, timezone) when the schedule's keys are not LivePerson fields.
-    #[arg(long = "agents", value_name = "ROSTER")]
-    pub roster: Option<PathBuf>,
     /// The view to write (default shifts; with --out DIR and no --view, every view).
     #[arg(long, value_enum)]
     pub view: Option<ViewName>,
@@ -100,21 +59,9 @@ pub struct Args {
     /// whether each was met) as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
-    /// Match schedule keys on one field only (default: employeeId, then login, then
-    /// agentId; then, with users loaded, the user's employeeId, login and full name).
-    #[arg(long, value_enum, default_value = "auto")]
-    pub match_on: MatchOn,
-    #[command(flatten)]
-    pub enrich: common::EnrichArgs,
 }
 
 pub fn run(args: Args) -> Result<u8> {
-    let (activity_paths, schedule_paths, rules_path) = common::input_paths(&args.activity, &args.schedule, args.rules.as_ref())?;
-    let rules = match &rules_path {
-        Some(p) => Rules::load(p)?,
-        None => Rules::default(),
-    };
-    let zone = common::zone_flag(args.tz.as_deref())?;
     let from = common::date_flag("from", args.from.as_deref())?;
     let to = common::date_flag("to", args.to.as_deref())?;
     if let (Some(f), Some(t)) = (from, to) {
@@ -122,26 +69,11 @@ pub fn run(args: Args) -> Result<u8> {
             return Err(Error::usage("--to is before --from"));
         }
     }
-    let coverage = common::coverage_flag(args.coverage.as_deref())?;
-    let shift_gap = common::duration_flag("shift-gap", &args.shift_gap)?;
     let interval = common::duration_flag("interval", &args.interval)?;
     if ![15 * MINUTE, 30 * MINUTE, 60 * MINUTE].contains(&interval) {
         return Err(Error::usage(format!("--interval {:?} must be 15m, 30m or 60m", args.interval)));
     }
-
-    let read_opts =
-        ReadOptions { default_zone: zone.clone(), ambiguous: args.ambiguous, skip_invalid: args.skip_invalid, ..Default::default() };
-    let roster = args.roster.as_deref().map(Roster::load).transpose()?;
-    let read_opts = ReadOptions { agent_zones: roster.as_ref().map(Roster::zones).unwrap_or_default(), ..read_opts };
-    let mut sched = schedule::read_files(&schedule_paths, args.schedule_format.as_deref(), &read_opts)?;
-    if let Some(r) = &roster {
-        r.fill_teams(&mut sched.rows);
-    }
-    if let Some(path) = &args.rejects {
-        write_atomic(path, &crate::schedule::check::rejects_csv(&sched.rejected))?;
-        eprintln!("wrote {} ({} rejected row{})", path.display(), sched.rejected.len(), if sched.rejected.len() == 1 { "" } else { "s" });
-    }
-    let (activity, enrichment) = common::load_activity(&activity_paths, coverage, &args.enrich)?;
+    let Inputs { rules, zone, shift_gap, schedule: sched, activity, enrichment, roster } = args.input.load()?;
 
     if args.format.is_document() && args.view.is_some() {
         return Err(Error::usage(format!(
@@ -161,7 +93,7 @@ pub fn run(args: Args) -> Result<u8> {
         from,
         to,
         default_zone: zone,
-        match_on: args.match_on,
+        match_on: args.input.match_on,
         views: views.clone(),
         closed_conversations: common::closed_conversations(&enrichment),
         roster,
