@@ -23,5 +23,6 @@ pub mod rules;
 pub mod schedule;
 pub mod simulate;
 pub mod time;
+pub mod timing;
 
 pub use error::{Error, Result};

@@ -499,22 +499,52 @@ pub fn fmt_instant(ms: Ms) -> String {
 pub fn write_instant(out: &mut String, ms: Ms) {
     let days = ms.div_euclid(DAY);
     let rem = ms.rem_euclid(DAY);
-    let (y, m, d) = civil_from_days(days);
+    write_day(out, days);
     let h = rem / HOUR;
     let mi = (rem % HOUR) / MINUTE;
     let s = (rem % MINUTE) / SECOND;
     let frac = rem % SECOND;
-    let _ = write!(out, "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+    out.push('T');
+    push_2(out, h);
+    out.push(':');
+    push_2(out, mi);
+    out.push(':');
+    push_2(out, s);
     if frac != 0 {
-        let _ = write!(out, ".{frac:03}");
+        out.push('.');
+        push_2(out, frac / 10);
+        out.push((b'0' + (frac % 10) as u8) as char);
     }
     out.push('Z');
 }
 
+/// Two digits (the value is 0..=99).
+#[inline]
+fn push_2(out: &mut String, v: i64) {
+    out.push((b'0' + (v / 10) as u8) as char);
+    out.push((b'0' + (v % 10) as u8) as char);
+}
+
+/// Appends `YYYY-MM-DD` of a day number (days since 1970-01-01).
+pub fn write_day(out: &mut String, day: i64) {
+    let (y, m, d) = civil_from_days(day);
+    if (0..10_000).contains(&y) {
+        push_2(out, y / 100);
+        push_2(out, y % 100);
+    } else {
+        let _ = write!(out, "{y:04}");
+    }
+    out.push('-');
+    push_2(out, m as i64);
+    out.push('-');
+    push_2(out, d as i64);
+}
+
 /// `YYYY-MM-DD` of a day number (days since 1970-01-01).
 pub fn fmt_day(day: i64) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
+    let mut s = String::with_capacity(10);
+    write_day(&mut s, day);
+    s
 }
 
 /// `HH:MM` of a local millisecond-of-epoch.

@@ -163,26 +163,33 @@ pub struct Activity {
 }
 
 /// Columns of [`Activity::events`].
-pub const EVENT_COLUMNS: &[&str] =
-    &["agent_id", "time_ms", "status_type", "status_sub_type", "sequence_number", "session_id", "status_reason_id", "state", "reason"];
+pub const EVENT_COLUMNS: &[&str] = &["agent_id", "time_ms", "status_type", "sequence_number", "state", "reason"];
 
 impl Activity {
     /// Reads activity files, directories of them and fetch stores, in the order given.
     pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Activity> {
         let files = expand_inputs(paths)?;
-        let parsed: Vec<Result<Loaded>> = files.par_iter().map(read_input).collect();
         let mut raw = RawRecords::default();
         let mut timeframes = Vec::new();
         let mut stats = LoadStats { files: files.len(), ..Default::default() };
-        for p in parsed {
-            let p = p?;
-            stats.dropped_missing += p.dropped_missing;
-            stats.bad_timeframes += p.bad_timeframes;
-            timeframes.extend(p.timeframes);
-            raw.append(p.records);
-        }
+        // Files are parsed in parallel a batch at a time and appended in input order, so at
+        // most one batch of parsed files waits in memory besides the records kept.
+        let batch = 4 * rayon::current_num_threads().max(1);
+        crate::timing::stage("activity: read and parse files", || -> Result<()> {
+            for chunk in files.chunks(batch) {
+                let parsed: Vec<Result<Loaded>> = chunk.par_iter().map(read_input).collect();
+                for p in parsed {
+                    let p = p?;
+                    stats.dropped_missing += p.dropped_missing;
+                    stats.bad_timeframes += p.bad_timeframes;
+                    timeframes.extend(p.timeframes);
+                    raw.append(p.records);
+                }
+            }
+            Ok(())
+        })?;
         stats.records_read = raw.len() as u64 + stats.dropped_missing;
-        Activity::from_records(raw, timeframes, stats, opts)
+        crate::timing::stage("activity: clean, sort, build events", || Activity::from_records(raw, timeframes, stats, opts))
     }
 
     /// Cleans records (dedupe, drop unknown types, sort) and works out the coverage.

@@ -268,7 +268,9 @@ impl<'a> Engine<'a> {
     pub fn report(&self) -> Result<Report> {
         let activity = self.activity;
         let input = self.sweep_input(false);
-        let results: Vec<sweep::AgentResult> = (0..self.shifts.agents()).into_par_iter().map(|a| sweep::sweep_agent(&input, a)).collect();
+        let results: Vec<sweep::AgentResult> = crate::timing::stage("engine: sweep", || {
+            (0..self.shifts.agents()).into_par_iter().map(|a| sweep::sweep_agent(&input, a)).collect()
+        });
         let mut warnings = activity.warnings.clone();
         warnings.extend(self.matches.warnings.iter().cloned());
 
@@ -281,11 +283,13 @@ impl<'a> Engine<'a> {
             selected: &self.selected,
             rules: self.rules,
         };
-        let mut report = views::assemble(&ctx)?;
+        let mut report = crate::timing::stage("engine: assemble views", || views::assemble(&ctx))?;
         let labels = self.state_labels();
         if self.opts.views.contains(&ViewName::States) {
-            let rows = states::time_in_state(activity, &self.timelines, &labels, (self.opts.from, self.opts.to));
-            report.states = views::states_frame(activity, &labels, &rows)?;
+            let rows = crate::timing::stage("engine: time in state", || {
+                states::time_in_state(activity, &self.timelines, &labels, (self.opts.from, self.opts.to))
+            });
+            report.states = crate::timing::stage("engine: states frame", || views::states_frame(activity, &labels, &rows))?;
         }
         if self.opts.views.contains(&ViewName::Productivity) {
             let sh = &self.shifts;

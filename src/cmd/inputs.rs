@@ -97,7 +97,8 @@ impl InputArgs {
             skip_invalid: self.skip_invalid,
             agent_zones: roster.as_ref().map(Roster::zones).unwrap_or_default(),
         };
-        let mut sched = schedule::read_files(&schedule_paths, self.schedule_format.as_deref(), &read_opts)?;
+        let mut sched =
+            crate::timing::stage("schedule: read", || schedule::read_files(&schedule_paths, self.schedule_format.as_deref(), &read_opts))?;
         if let Some(r) = &roster {
             r.fill_teams(&mut sched.rows);
         }

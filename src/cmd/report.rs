@@ -98,7 +98,8 @@ pub fn run(args: Args) -> Result<u8> {
         closed_conversations: common::closed_conversations(&enrichment),
         roster,
     };
-    let engine = Engine::new(&activity, &sched.rows, &rules, &opts)?;
+    let engine =
+        crate::timing::stage("engine: prepare (shifts, matching, timelines)", || Engine::new(&activity, &sched.rows, &rules, &opts))?;
     let mut report = engine.report()?;
     // Never drop either side silently: active agents that no schedule key matched.
     let (_, unscheduled) = crate::schedule::roster::unmatched(&engine.shifts.agent_key, &engine.matches, &activity);
@@ -137,7 +138,7 @@ pub fn run(args: Args) -> Result<u8> {
     let written = if args.format.is_document() {
         common::write_document(&report, &doc, args.format, args.out.as_deref())?
     } else {
-        common::write_views(&report, &views, args.view, args.format, args.out.as_deref())?
+        crate::timing::stage("write views", || common::write_views(&report, &views, args.view, args.format, args.out.as_deref()))?
     };
     for p in &written {
         eprintln!("wrote {}", p.display());

@@ -15,6 +15,20 @@ pub enum Cell {
     Literal(String),
 }
 
+/// Appends a float in its shortest round-trip form, without a trailing `.0`.
+#[inline]
+pub fn write_float(buf: &mut String, x: f64) {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+        buf.push_str(itoa::Buffer::new().format(x as i64));
+    } else if x.is_finite() {
+        let mut b = ryu::Buffer::new();
+        let s = b.format_finite(x);
+        buf.push_str(s.strip_suffix(".0").unwrap_or(s));
+    } else {
+        buf.push_str("null");
+    }
+}
+
 /// Writes a float in its shortest round-trip form, without a trailing `.0`.
 pub fn fmt_float(x: f64) -> String {
     if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
@@ -94,7 +108,6 @@ impl ColumnText {
     /// whether the text is a string (true) or a literal such as a number (false).
     #[inline]
     pub fn write(&self, i: usize, buf: &mut String) -> Option<bool> {
-        use std::fmt::Write as _;
         match self {
             ColumnText::Str(c) => c.get(i).map(|v| {
                 buf.push_str(v);
@@ -105,7 +118,7 @@ impl ColumnText {
                 false
             }),
             ColumnText::F64(c) => c.get(i).map(|v| {
-                buf.push_str(&fmt_float(v));
+                write_float(buf, v);
                 false
             }),
             ColumnText::Instant(c) => c.get(i).map(|v| {
@@ -113,11 +126,11 @@ impl ColumnText {
                 true
             }),
             ColumnText::Date(c) => c.get(i).map(|v| {
-                buf.push_str(&time::fmt_day(v as i64));
+                time::write_day(buf, v as i64);
                 true
             }),
             ColumnText::Int(c) => c.get(i).map(|v| {
-                let _ = write!(buf, "{v}");
+                buf.push_str(itoa::Buffer::new().format(v));
                 false
             }),
             ColumnText::Null => None,
@@ -148,4 +161,23 @@ impl serde::Serialize for Num {
             s.serialize_f64(self.0)
         }
     }
+}
+
+/// Formats `rows` rows in parallel chunks (each into its own buffer) and writes the chunks
+/// in order: both cores format, memory holds a few chunks at a time.
+pub fn write_rows_parallel(
+    rows: usize,
+    w: &mut dyn std::io::Write,
+    format_chunk: impl Fn(std::ops::Range<usize>) -> Result<Vec<u8>> + Sync,
+) -> Result<()> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 16_384;
+    let chunks: Vec<std::ops::Range<usize>> = (0..rows).step_by(CHUNK).map(|s| s..(s + CHUNK).min(rows)).collect();
+    for wave in chunks.chunks(4 * rayon::current_num_threads().max(1)) {
+        let bufs: Vec<Result<Vec<u8>>> = wave.par_iter().map(|r| format_chunk(r.clone())).collect();
+        for b in bufs {
+            w.write_all(&b?).map_err(|e| crate::error::Error::io("output", e))?;
+        }
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::cells::frame_text;
+use super::cells::{frame_text, write_rows_parallel};
 use super::{Exporter, Output};
 use crate::error::{Error, Result};
 
@@ -12,17 +12,21 @@ impl Exporter for Csv {
     fn write_to(&self, out: &Output, w: &mut dyn Write) -> Result<()> {
         let df = out.frame;
         let cols = frame_text(df)?;
-        let mut wr = ::csv::WriterBuilder::new().from_writer(w);
         let err = |e: ::csv::Error| Error::Api(format!("writing CSV: {e}"));
-        wr.write_record(df.get_column_names().iter().map(|n| n.as_str())).map_err(err)?;
-        let mut cells: Vec<String> = vec![String::new(); cols.len()];
-        for r in 0..df.height() {
-            for (c, col) in cols.iter().enumerate() {
-                cells[c].clear();
-                col.write(r, &mut cells[c]);
+        let mut header = ::csv::WriterBuilder::new().from_writer(Vec::new());
+        header.write_record(df.get_column_names().iter().map(|n| n.as_str())).map_err(err)?;
+        w.write_all(&header.into_inner().map_err(|e| Error::Api(format!("writing CSV: {e}")))?).map_err(|e| Error::io("output", e))?;
+        write_rows_parallel(df.height(), w, |rows| {
+            let mut wr = ::csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(rows.len() * 128));
+            let mut cells: Vec<String> = vec![String::new(); cols.len()];
+            for r in rows {
+                for (c, col) in cols.iter().enumerate() {
+                    cells[c].clear();
+                    col.write(r, &mut cells[c]);
+                }
+                wr.write_record(&cells).map_err(err)?;
             }
-            wr.write_record(&cells).map_err(err)?;
-        }
-        wr.flush().map_err(|e| Error::io("output", e))
+            wr.into_inner().map_err(|e| Error::Api(format!("writing CSV: {e}")))
+        })
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::cells::frame_text;
+use super::cells::{frame_text, write_rows_parallel};
 use super::{Exporter, Output};
 use crate::error::{Error, Result};
 
@@ -18,42 +18,41 @@ impl Exporter for Json {
         let cols = frame_text(df)?;
         let names: Vec<String> = df.get_column_names().iter().map(|n| serde_json::to_string(n.as_str()).expect("string")).collect();
         let err = |e| Error::io("output", e);
-        let mut buf = String::with_capacity(1 << 16);
-        let mut cell = String::new();
         if !self.lines {
-            buf.push('[');
+            w.write_all(b"[").map_err(err)?;
         }
-        for r in 0..df.height() {
-            if !self.lines {
-                buf.push_str(if r == 0 { "\n" } else { ",\n" });
-            }
-            buf.push('{');
-            for (c, name) in names.iter().enumerate() {
-                if c > 0 {
-                    buf.push(',');
+        write_rows_parallel(df.height(), w, |rows| {
+            let mut buf = String::with_capacity(rows.len() * 64 * names.len());
+            let mut cell = String::new();
+            for r in rows {
+                if !self.lines {
+                    buf.push_str(if r == 0 { "\n" } else { ",\n" });
                 }
-                buf.push_str(name);
-                buf.push(':');
-                cell.clear();
-                match cols[c].write(r, &mut cell) {
-                    None => buf.push_str("null"),
-                    Some(false) => buf.push_str(&cell),
-                    Some(true) => write_json_string(&mut buf, &cell),
+                buf.push('{');
+                for (c, name) in names.iter().enumerate() {
+                    if c > 0 {
+                        buf.push(',');
+                    }
+                    buf.push_str(name);
+                    buf.push(':');
+                    cell.clear();
+                    match cols[c].write(r, &mut cell) {
+                        None => buf.push_str("null"),
+                        Some(false) => buf.push_str(&cell),
+                        Some(true) => write_json_string(&mut buf, &cell),
+                    }
+                }
+                buf.push('}');
+                if self.lines {
+                    buf.push('\n');
                 }
             }
-            buf.push('}');
-            if self.lines {
-                buf.push('\n');
-            }
-            if buf.len() > 1 << 16 {
-                w.write_all(buf.as_bytes()).map_err(err)?;
-                buf.clear();
-            }
-        }
+            Ok(buf.into_bytes())
+        })?;
         if !self.lines {
-            buf.push_str(if df.height() == 0 { "]\n" } else { "\n]\n" });
+            w.write_all(if df.height() == 0 { b"]\n" } else { b"\n]\n" }).map_err(err)?;
         }
-        w.write_all(buf.as_bytes()).map_err(err)
+        Ok(())
     }
 }
 
