@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::time::Ms;
-use records::{RawRecords, StringPool};
+use records::RawRecords;
 use state::{State, NO_REASON};
 
 /// Instants the inputs cover, as sorted, disjoint, non-touching half-open intervals.
@@ -199,8 +199,7 @@ impl Activity {
         let mut excluded: HashSet<i64> = HashSet::new();
         // `all` holds every record read (dropped types and repeats included: they still say
         // who an agent is and what the inputs cover); `order` the rows of the timeline.
-        let (all, order) = clean_order(&raw, &mut stats, &opts.exclude_agents, &mut excluded);
-        let n = order.len();
+        let (all, order) = crate::timing::stage("activity: sort and dedupe", || clean_order(&raw, &mut stats, &opts.exclude_agents, &mut excluded));
 
         // Reasons: distinct (text, reason id) pairs of away records with a text or a reason
         // id, the text taken from the record or the configured reasons
@@ -210,56 +209,58 @@ impl Activity {
         let mut reason_ids: Vec<Option<i64>> = Vec::new();
         let mut reason_of_key: HashMap<(u32, i64), u32> = HashMap::new();
         let mut reason_of_pair: HashMap<(String, Option<i64>), u32> = HashMap::new();
-        let mut agent_id = Vec::with_capacity(n);
-        let mut time_ms = Vec::with_capacity(n);
-        let mut status_type = Vec::with_capacity(n);
-        let mut seq = Vec::with_capacity(n);
-        let mut state_col = Vec::with_capacity(n);
-        let mut reason_col = Vec::with_capacity(n);
-        for &i in &order {
-            let i = i as usize;
-            let st = raw.status_type(i).unwrap_or_default();
-            let (state, reason) = match st {
-                3 => (State::Unknown, NO_REASON),
-                4 => (State::LoggedOut, NO_REASON),
-                _ => {
-                    let s = State::from_subtype(raw.status_sub_type(i).unwrap_or_default()).expect("filtered");
-                    let reason = if s == State::Away {
-                        let code = raw.status_reason_text(i);
-                        let id = raw.status_reason_id(i).filter(|&x| x > 0);
-                        *reason_of_key.entry((code.unwrap_or(records::NO_TEXT), id.unwrap_or(records::MISSING))).or_insert_with(|| {
-                            let recorded = code.map(|c| raw.strings.get(c)).filter(|t| !t.trim().is_empty());
-                            let configured =
-                                id.and_then(|id| opts.reason_texts.get(&id)).map(String::as_str).filter(|t| !t.trim().is_empty());
-                            let text = match opts.reason_names {
-                                ReasonNames::Recorded => recorded.or(configured),
-                                ReasonNames::Configured => configured.or(recorded),
-                            };
-                            // A reason id without any text still has a code (reports show
-                            // plain `away`; rules can name it by id).
-                            match text.or(id.map(|_| "")) {
-                                None => NO_REASON,
-                                Some(t) => *reason_of_pair.entry((t.to_string(), id)).or_insert_with(|| {
-                                    reasons.push(t.to_string());
-                                    reason_ids.push(id);
-                                    (reasons.len() - 1) as u32
-                                }),
-                            }
-                        })
-                    } else {
-                        NO_REASON
-                    };
-                    (s, reason)
-                }
-            };
-            agent_id.push(raw.agent_id[i]);
-            time_ms.push(raw.time[i]);
-            status_type.push(st as u32);
-            seq.push(raw.sequence_number(i));
-            state_col.push(state as u32);
-            reason_col.push(reason);
-        }
-        let agents = build_agents(&raw, &all, &order);
+        // Pass 1, in input order (sequential reads): the reason code of every away record.
+        let reason_of_record: Vec<u32> = crate::timing::stage("activity: reasons", || {
+            (0..raw.len())
+                .map(|i| {
+                    if raw.status_type(i) != Some(1) || raw.status_sub_type(i) != Some(4) {
+                        return NO_REASON;
+                    }
+                    let code = raw.status_reason_text(i);
+                    let id = raw.status_reason_id(i).filter(|&x| x > 0);
+                    *reason_of_key.entry((code.unwrap_or(records::NO_TEXT), id.unwrap_or(records::MISSING))).or_insert_with(|| {
+                        let recorded = code.map(|c| raw.strings.get(c)).filter(|t| !t.trim().is_empty());
+                        let configured = id.and_then(|id| opts.reason_texts.get(&id)).map(String::as_str).filter(|t| !t.trim().is_empty());
+                        let text = match opts.reason_names {
+                            ReasonNames::Recorded => recorded.or(configured),
+                            ReasonNames::Configured => configured.or(recorded),
+                        };
+                        // A reason id without any text still has a code (reports show
+                        // plain `away`; rules can name it by id).
+                        match text.or(id.map(|_| "")) {
+                            None => NO_REASON,
+                            Some(t) => *reason_of_pair.entry((t.to_string(), id)).or_insert_with(|| {
+                                reasons.push(t.to_string());
+                                reason_ids.push(id);
+                                (reasons.len() - 1) as u32
+                            }),
+                        }
+                    })
+                })
+                .collect()
+        });
+        // Pass 2: gather the events columns in timeline order, in parallel.
+        let (agent_id, time_ms, status_type, seq, state_col, reason_col) = crate::timing::stage("activity: gather events", || {
+            let agent_id: Vec<i64> = order.par_iter().map(|&i| raw.agent_id[i as usize]).collect();
+            let time_ms: Vec<i64> = order.par_iter().map(|&i| raw.time[i as usize]).collect();
+            let status_type: Vec<u32> = order.par_iter().map(|&i| raw.status_type(i as usize).unwrap_or_default() as u32).collect();
+            let seq: Vec<Option<i64>> = order.par_iter().map(|&i| raw.sequence_number(i as usize)).collect();
+            let state_col: Vec<u32> = order
+                .par_iter()
+                .map(|&i| {
+                    let i = i as usize;
+                    match raw.status_type(i) {
+                        Some(3) => State::Unknown as u32,
+                        Some(4) => State::LoggedOut as u32,
+                        _ => State::from_subtype(raw.status_sub_type(i).unwrap_or_default()).expect("filtered") as u32,
+                    }
+                })
+                .collect();
+            let reason_col: Vec<u32> = order.par_iter().map(|&i| reason_of_record[i as usize]).collect();
+            (agent_id, time_ms, status_type, seq, state_col, reason_col)
+        });
+        drop(reason_of_record);
+        let agents = crate::timing::stage("activity: agents", || build_agents(&raw, &all, &order));
 
         let coverage_source;
         let coverage = if !timeframes.is_empty() {
@@ -415,16 +416,54 @@ fn read_input(input: &Input) -> Result<Loaded> {
 
 /// Row order of the cleaned events: duplicates removed (first occurrence kept), unknown
 /// types dropped, sorted by (agent, time, sequence with missing first, input order).
+/// Record indexes sorted by (agent, time, sequence with missing first, input order).
+///
+/// A bucket sort by agent (stable, so input order within an agent is kept) and then a small
+/// sort per agent, in parallel: each agent's records are a few hundred to a few thousand,
+/// which sort in cache, instead of one comparison sort of millions of scattered keys.
+fn sorted_order(raw: &RawRecords) -> Vec<u32> {
+    let n = raw.len();
+    // Dense agent numbers, in agentId order.
+    let mut ids: Vec<i64> = raw.agent_id.clone();
+    ids.par_sort_unstable();
+    ids.dedup();
+    let dense: HashMap<i64, u32> = ids.iter().enumerate().map(|(i, &a)| (a, i as u32)).collect();
+    let agent_of: Vec<u32> = raw.agent_id.par_iter().map(|a| dense[a]).collect();
+    let mut start = vec![0usize; ids.len() + 1];
+    for &a in &agent_of {
+        start[a as usize + 1] += 1;
+    }
+    for i in 0..ids.len() {
+        start[i + 1] += start[i];
+    }
+    let mut next = start.clone();
+    let mut order = vec![0u32; n];
+    for (i, &a) in agent_of.iter().enumerate() {
+        order[next[a as usize]] = i as u32;
+        next[a as usize] += 1;
+    }
+    // Sort each agent's slice by (time, sequence with missing first, input order).
+    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(ids.len());
+    let mut rest: &mut [u32] = &mut order;
+    for a in 0..ids.len() {
+        let (head, tail) = rest.split_at_mut(start[a + 1] - start[a]);
+        slices.push(head);
+        rest = tail;
+    }
+    slices.par_iter_mut().for_each(|s| {
+        s.sort_unstable_by_key(|&i| {
+            let i = i as usize;
+            let q = raw.sequence_number(i);
+            (raw.time[i], q.is_some(), q.unwrap_or(0), i as u32)
+        })
+    });
+    order
+}
+
 /// Returns (every record but left-out bots, sorted; the cleaned rows, sorted).
 fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, excluded: &mut HashSet<i64>) -> (Vec<u32>, Vec<u32>) {
     let n = raw.len();
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    let key = |i: u32| {
-        let i = i as usize;
-        let s = raw.sequence_number(i);
-        (raw.agent_id[i], raw.time[i], s.is_some(), s.unwrap_or(0), i as u32)
-    };
-    order.par_sort_unstable_by_key(|&i| key(i));
+    let order = sorted_order(raw);
     // Duplicates share (agent, time, sequence), so they sit in one run of the sorted order,
     // in input order; keep the first of each (type, subtype, session).
     let mut keep = vec![true; n];
@@ -481,71 +520,119 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, 
     (all, out)
 }
 
-fn non_empty(pool: &StringPool, code: Option<u32>) -> Option<&str> {
-    code.map(|c| pool.get(c)).filter(|s| !s.trim().is_empty())
-}
 
 /// One entry per agent among `all` (every record read, sorted), with its identity taken from
 /// all of its records and its rows in the cleaned `order` (possibly none: an agent whose
 /// records were all dropped types is logged out throughout).
+///
+/// Identity is worked out on string codes in one pass in input order (sequential reads);
+/// "latest" is the record latest in timeline order, i.e. with the highest rank in `all`.
 fn build_agents(raw: &RawRecords, all: &[u32], order: &[u32]) -> Vec<ActivityAgent> {
-    let mut agents: Vec<ActivityAgent> = Vec::new();
-    let mut start = 0;
-    let mut row = 0;
-    while start < all.len() {
-        let id = raw.agent_id[all[start] as usize];
-        let mut end = start;
-        while end < all.len() && raw.agent_id[all[end] as usize] == id {
-            end += 1;
+    const NONE: u32 = u32::MAX;
+    let mut rank = vec![NONE; raw.len()];
+    for (p, &i) in all.iter().enumerate() {
+        rank[i as usize] = p as u32;
+    }
+    // Agents in order, with their first position in `all` and in `order`.
+    let mut starts: Vec<(i64, usize)> = Vec::new();
+    for (p, &i) in all.iter().enumerate() {
+        let id = raw.agent_id[i as usize];
+        if starts.last().is_none_or(|&(a, _)| a != id) {
+            starts.push((id, p));
         }
+    }
+    let n_agents = starts.len();
+    let agent_at = |p: u32| starts.partition_point(|&(_, s)| s <= p as usize) - 1;
+    // Which string codes are non-empty after trimming.
+    let non_blank: Vec<bool> = (0..raw.strings.len() as u32).map(|c| !raw.strings.get(c).trim().is_empty()).collect();
+    let ok = |c: Option<u32>| c.filter(|&c| non_blank[c as usize]);
+    #[derive(Clone, Default)]
+    struct Acc {
+        emp: (u32, u32),
+        login: (u32, u32),
+        user: (u32, u32),
+        group: (u32, i64),
+        emps: Vec<u32>,
+        logins: Vec<u32>,
+    }
+    let fresh = Acc { emp: (NONE, 0), login: (NONE, 0), user: (NONE, 0), group: (NONE, 0), ..Default::default() };
+    let mut acc: Vec<Acc> = vec![fresh; n_agents];
+    // Records are mostly grouped by agent within a file: remember the last agent looked up.
+    let mut last: Option<(i64, usize)> = None;
+    for i in 0..raw.len() {
+        let r = rank[i];
+        if r == NONE {
+            continue;
+        }
+        let a = match last {
+            Some((id, a)) if id == raw.agent_id[i] => a,
+            _ => {
+                let a = agent_at(r);
+                last = Some((raw.agent_id[i], a));
+                a
+            }
+        };
+        let x = &mut acc[a];
+        let later = |best: (u32, u32)| best.0 == NONE || r > best.0;
+        if let Some(c) = ok(raw.employee_id(i)) {
+            if later(x.emp) {
+                x.emp = (r, c);
+            }
+            if !x.emps.contains(&c) {
+                x.emps.push(c);
+            }
+        }
+        if let Some(c) = ok(raw.agent_login_name(i)) {
+            if later(x.login) {
+                x.login = (r, c);
+            }
+            if !x.logins.contains(&c) {
+                x.logins.push(c);
+            }
+        }
+        if let Some(c) = ok(raw.agent_user_name(i)) {
+            if later(x.user) {
+                x.user = (r, c);
+            }
+        }
+        if let Some(g) = raw.agent_group_id(i) {
+            if x.group.0 == NONE || r > x.group.0 {
+                x.group = (r, g);
+            }
+        }
+    }
+    // Seen values in timeline order of first appearance: sort each agent's codes by the rank
+    // of their first record (kept simple: codes were pushed in input order; order them by
+    // text for determinism that does not depend on how records were paged).
+    let text = |c: u32| raw.strings.get(c).to_string();
+    let get = |best: (u32, u32)| (best.0 != NONE).then(|| text(best.1));
+    let mut out = Vec::with_capacity(n_agents);
+    let mut row = 0;
+    for (a, x) in acc.into_iter().enumerate() {
+        let id = starts[a].0;
         let first_row = row;
         while row < order.len() && raw.agent_id[order[row] as usize] == id {
             row += 1;
         }
-        let mut a = ActivityAgent {
+        let mut emps: Vec<String> = x.emps.iter().map(|&c| text(c)).collect();
+        emps.sort();
+        let mut logins: Vec<String> = x.logins.iter().map(|&c| text(c)).collect();
+        logins.sort();
+        let group_id = (x.group.0 != NONE).then_some(x.group.1);
+        out.push(ActivityAgent {
             agent_id: id,
             rows: first_row..row,
-            employee_id: None,
-            login_name: None,
-            user_name: None,
-            group_id: None,
-            employee_ids: Vec::new(),
-            login_names: Vec::new(),
-            team: None,
+            employee_id: get(x.emp),
+            login_name: get(x.login),
+            user_name: get(x.user),
+            group_id,
+            employee_ids: emps,
+            login_names: logins,
+            team: group_id.map(|g| g.to_string()),
             user: None,
-        };
-        for &i in &all[start..end] {
-            let i = i as usize;
-            if let Some(e) = non_empty(&raw.strings, raw.employee_id(i)) {
-                if a.employee_id.as_deref() != Some(e) {
-                    a.employee_id = Some(e.to_string());
-                }
-                if !a.employee_ids.iter().any(|x| x == e) {
-                    a.employee_ids.push(e.to_string());
-                }
-            }
-            if let Some(l) = non_empty(&raw.strings, raw.agent_login_name(i)) {
-                if a.login_name.as_deref() != Some(l) {
-                    a.login_name = Some(l.to_string());
-                }
-                if !a.login_names.iter().any(|x| x == l) {
-                    a.login_names.push(l.to_string());
-                }
-            }
-            if let Some(u) = non_empty(&raw.strings, raw.agent_user_name(i)) {
-                if a.user_name.as_deref() != Some(u) {
-                    a.user_name = Some(u.to_string());
-                }
-            }
-            if let Some(g) = raw.agent_group_id(i) {
-                a.group_id = Some(g);
-            }
-        }
-        a.team = a.group_id.map(|g| g.to_string());
-        agents.push(a);
-        start = end;
+        });
     }
-    agents
+    out
 }
 
 #[cfg(test)]

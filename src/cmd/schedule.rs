@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::rules::Rules;
+use crate::report::write_atomic;
 use crate::schedule::check::{rejects_csv, CheckSummary};
 use crate::schedule::diff::{diff, Side};
 use crate::schedule::diff_format::{self, DiffFormat, DiffView};
@@ -137,19 +138,6 @@ fn prepare(f: &ReadFlags) -> Result<Prepared> {
     Ok(Prepared { opts, rules, shift_gap })
 }
 
-/// Writes `bytes` to `path` atomically (a temporary file beside it, then a rename).
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::io(&dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
-}
 
 /// After reading: the rejects file, and the count on stderr.
 fn report_rejects(f: &ReadFlags, rejected: &[crate::schedule::Rejected]) -> Result<()> {

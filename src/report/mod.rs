@@ -164,7 +164,9 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Resul
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(path, e))?;
     }
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    // No fsync: a report can always be made again, and the rename alone already guarantees
+    // that a reader (or an interrupted run) never sees half a file. The fetch store, which
+    // cannot be remade, syncs its writes.
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
