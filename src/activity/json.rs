@@ -305,10 +305,10 @@ impl FileContents {
             self.dropped_missing += 1;
             return;
         };
-        let fill = |own: &FlexStr<'_>, theirs: Option<&FlexStr<'_>>| -> Option<String> {
-            own.as_deref().or_else(|| theirs.and_then(|t| t.as_deref())).map(str::to_string)
-        };
         // v1: the agent's fields fill in what its history records lack.
+        fn fill<'s>(own: &'s FlexStr<'_>, theirs: Option<&'s FlexStr<'_>>) -> Option<&'s str> {
+            own.as_deref().or_else(|| theirs.and_then(|t| t.as_deref()))
+        }
         let employee = fill(&r.employee_id, agent.map(|a| &a.employee_id));
         let login = fill(&r.agent_login_name, agent.map(|a| &a.agent_login_name));
         let user = fill(&r.agent_user_name, agent.map(|a| &a.agent_user_name));
@@ -321,9 +321,9 @@ impl FileContents {
             status_sub_type: r.status_sub_type.0,
             status_reason_id: r.status_reason_id.0,
             status_reason_text: r.status_reason_text.as_deref(),
-            employee_id: employee.as_deref(),
-            agent_login_name: login.as_deref(),
-            agent_user_name: user.as_deref(),
+            employee_id: employee,
+            agent_login_name: login,
+            agent_user_name: user,
             agent_group_id: r.agent_group_id.0.or_else(|| agent.and_then(|a| a.agent_group_id.0)),
         });
     }
@@ -361,9 +361,11 @@ pub fn read_activity_bytes(path: &Path, bytes: &[u8]) -> Result<FileContents> {
     let Some(first) = first else {
         return Ok(out); // an empty file holds no records
     };
-    // One JSON document (a page, an array of pages)?
+    // One JSON document (a page, an array of pages)? Validating UTF-8 once for the whole
+    // file lets the parser skip it string by string.
+    let text = std::str::from_utf8(bytes).ok();
     let doc_err = if bytes[first] == b'[' {
-        match serde_json::from_slice::<Vec<DocJson>>(bytes) {
+        match text.map_or_else(|| serde_json::from_slice::<Vec<DocJson>>(bytes), serde_json::from_str::<Vec<DocJson>>) {
             Ok(docs) => {
                 for d in &docs {
                     out.push_doc(d);
@@ -373,7 +375,7 @@ pub fn read_activity_bytes(path: &Path, bytes: &[u8]) -> Result<FileContents> {
             Err(e) => e,
         }
     } else {
-        match serde_json::from_slice::<DocJson>(bytes) {
+        match text.map_or_else(|| serde_json::from_slice::<DocJson>(bytes), serde_json::from_str::<DocJson>) {
             Ok(doc) => {
                 out.push_doc(&doc);
                 return Ok(out);

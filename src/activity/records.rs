@@ -10,7 +10,7 @@ use crate::time::Ms;
 #[derive(Debug, Clone, Default)]
 pub struct StringPool {
     strings: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    index: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
 }
 
 impl StringPool {
@@ -169,6 +169,22 @@ impl RawRecords {
             && self.status_sub_type[a] == self.status_sub_type[b]
             && self.sequence_number[a] == self.sequence_number[b]
             && self.session_id[a] == self.session_id[b]
+    }
+
+    /// Makes room for `n` more records.
+    pub fn reserve(&mut self, n: usize) {
+        self.agent_id.reserve(n);
+        self.time.reserve(n);
+        self.session_id.reserve(n);
+        self.sequence_number.reserve(n);
+        self.status_type.reserve(n);
+        self.status_sub_type.reserve(n);
+        self.status_reason_id.reserve(n);
+        self.status_reason_text.reserve(n);
+        self.employee_id.reserve(n);
+        self.agent_login_name.reserve(n);
+        self.agent_user_name.reserve(n);
+        self.agent_group_id.reserve(n);
     }
 
     /// Appends another batch after this one, keeping input order.
