@@ -204,7 +204,8 @@ impl Activity {
         let mut excluded: HashSet<i64> = HashSet::new();
         // `all` holds every record read (dropped types and repeats included: they still say
         // who an agent is and what the inputs cover); `order` the rows of the timeline.
-        let (all, order) = crate::timing::stage("activity: sort and dedupe", || clean_order(&raw, &mut stats, &opts.exclude_agents, &mut excluded));
+        let (all, order) =
+            crate::timing::stage("activity: sort and dedupe", || clean_order(&raw, &mut stats, &opts.exclude_agents, &mut excluded));
 
         // Reasons: distinct (text, reason id) pairs of away records with a text or a reason
         // id, the text taken from the record or the configured reasons
@@ -538,7 +539,6 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, 
     }
     (all, out)
 }
-
 
 /// One entry per agent among `all` (every record read, sorted), with its identity taken from
 /// all of its records and its rows in the cleaned `order` (possibly none: an agent whose

@@ -303,14 +303,16 @@ impl<'a> Engine<'a> {
                 zone: &self.agent_zone,
                 team: &team,
             };
-            report.productivity = productivity::productivity_frame(
-                activity,
-                &self.timelines,
-                &labels,
-                Some(&side),
-                self.opts.closed_conversations.as_ref(),
-                (self.opts.from, self.opts.to),
-            )?;
+            report.productivity = crate::timing::stage("engine: productivity", || {
+                productivity::productivity_frame(
+                    activity,
+                    &self.timelines,
+                    &labels,
+                    Some(&side),
+                    self.opts.closed_conversations.as_ref(),
+                    (self.opts.from, self.opts.to),
+                )
+            })?;
         }
         report.warnings = warnings;
         Ok(report)

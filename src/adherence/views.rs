@@ -40,6 +40,11 @@ fn instants(name: &str, v: Vec<Option<Ms>>) -> PolarsResult<Column> {
     Column::new(name.into(), v).cast(&utc())
 }
 
+/// Instants that are never null, straight from their milliseconds.
+fn instants_all(name: &str, v: Vec<Ms>) -> PolarsResult<Column> {
+    Int64Chunked::from_vec(name.into(), v).into_column().cast(&utc())
+}
+
 fn dates(name: &str, days: Vec<i64>) -> PolarsResult<Column> {
     let v: Vec<i32> = days.into_iter().map(|d| d as i32).collect();
     Column::new(name.into(), v).cast(&DataType::Date)
@@ -81,21 +86,39 @@ impl Identity {
 
 /// Identity columns for rows that belong to schedule agents `agents`, with per-row team and
 /// zone.
-fn identity_columns(
-    ctx: &Context,
-    id: &Identity,
+fn identity_columns<'a>(
+    ctx: &'a Context,
+    id: &'a Identity,
     agents: &[usize],
-    team: Vec<Option<String>>,
-    timezone: Vec<String>,
+    team: impl IntoIterator<Item = Option<&'a str>>,
+    timezone: impl IntoIterator<Item = &'a str>,
 ) -> Result<Vec<Column>> {
     Ok(vec![
         text_column("agent", agents.iter().map(|&a| Some(ctx.shifts.agent_key[a].as_str())))?,
         Column::new("agent_id".into(), agents.iter().map(|&a| id.agent_id[a]).collect::<Vec<_>>()),
         text_column("employee_id", agents.iter().map(|&a| id.employee_id[a].as_deref()))?,
         text_column("login_name", agents.iter().map(|&a| id.login_name[a].as_deref()))?,
-        text_column("team", team.iter().map(|t| t.as_deref()))?,
-        text_column("timezone", timezone.iter().map(|t| Some(t.as_str())))?,
+        text_column("team", team)?,
+        text_column("timezone", timezone.into_iter().map(Some))?,
     ])
+}
+
+/// Identity columns for rows of schedule agents `agents` with the agent's own team and zone.
+fn agent_identity_columns(ctx: &Context, id: &Identity, agents: &[usize]) -> Result<Vec<Column>> {
+    identity_columns(ctx, id, agents, agents.iter().map(|&a| id.team[a].as_deref()), agents.iter().map(|&a| id.timezone[a].as_str()))
+}
+
+/// Identity columns for rows of shifts `shifts` (of agents `agents`) with the shift's team and
+/// zone.
+fn shift_identity_columns(ctx: &Context, id: &Identity, agents: &[usize], shifts: &[usize]) -> Result<Vec<Column>> {
+    let sh = ctx.shifts;
+    identity_columns(
+        ctx,
+        id,
+        agents,
+        agents.iter().zip(shifts).map(|(&a, &s)| sh.shift_team[s].as_deref().or(id.group_text[a].as_deref())),
+        shifts.iter().map(|&s| ctx.schedule.zones[sh.shift_zone[s] as usize].name()),
+    )
 }
 
 /// A text column whose values repeat a lot (identity fields, tokens): each distinct value is
@@ -103,14 +126,23 @@ fn identity_columns(
 /// agent's name millions of times.
 pub fn text_column<'a>(name: &str, values: impl IntoIterator<Item = Option<&'a str>>) -> Result<Column> {
     let mut dict: Vec<Option<&str>> = Vec::new();
-    let mut pos: HashMap<Option<&str>, IdxSize> = HashMap::new();
+    let mut pos: HashMap<Option<&str>, IdxSize, foldhash::fast::RandomState> = HashMap::default();
+    // Rows come in runs of one agent: most values equal the previous row's.
+    let mut last: Option<(Option<&str>, IdxSize)> = None;
     let idx: Vec<IdxSize> = values
         .into_iter()
         .map(|v| {
-            *pos.entry(v).or_insert_with(|| {
+            if let Some((lv, li)) = last {
+                if lv == v {
+                    return li;
+                }
+            }
+            let i = *pos.entry(v).or_insert_with(|| {
                 dict.push(v);
                 (dict.len() - 1) as IdxSize
-            })
+            });
+            last = Some((v, i));
+            i
         })
         .collect();
     let dict = Series::new(name.into(), dict).cast(&DataType::String)?;
@@ -121,7 +153,6 @@ pub fn text_column<'a>(name: &str, values: impl IntoIterator<Item = Option<&'a s
 pub fn assemble(ctx: &Context) -> Result<Report> {
     let sh = ctx.shifts;
     let id = Identity::new(ctx);
-    let zone_name = |z: u32| ctx.schedule.zones[z as usize].name().to_string();
 
     // ---- shifts (selected only), plus the internal frame the roll-ups read ----
     let mut agents_col: Vec<usize> = Vec::new();
@@ -159,9 +190,8 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
     let is_early: Vec<Option<bool>> = early.iter().map(|l| l.map(|l| l > grace)).collect();
     let shift_team: Vec<Option<String>> =
         agents_col.iter().zip(&shift_idx).map(|(&a, &s)| sh.shift_team[s].clone().or_else(|| id.group_text[a].clone())).collect();
-    let shift_tz: Vec<String> = shift_idx.iter().map(|&s| zone_name(sh.shift_zone[s])).collect();
 
-    let mut cols = identity_columns(ctx, &id, &agents_col, shift_team.clone(), shift_tz)?;
+    let mut cols = shift_identity_columns(ctx, &id, &agents_col, &shift_idx)?;
     cols.push(dates("shift_date", shift_idx.iter().map(|&s| sh.shift_day[s]).collect())?);
     cols.push(instants("shift_start", shift_idx.iter().map(|&s| Some(sh.shift_start[s])).collect())?);
     cols.push(instants("shift_end", shift_idx.iter().map(|&s| Some(sh.shift_end[s])).collect())?);
@@ -219,13 +249,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
     let idx = IdxCa::from_vec("idx".into(), order.iter().map(|&i| i as IdxSize).collect());
     let by_agent = by_agent.take(&idx)?;
     let agent_rows: Vec<usize> = order.iter().map(|&i| agent_rows[i]).collect();
-    let mut cols = identity_columns(
-        ctx,
-        &id,
-        &agent_rows,
-        agent_rows.iter().map(|&a| id.team[a].clone()).collect(),
-        agent_rows.iter().map(|&a| id.timezone[a].clone()).collect(),
-    )?;
+    let mut cols = agent_identity_columns(ctx, &id, &agent_rows)?;
     cols.extend(by_agent.columns().iter().filter(|c| c.name() != "agent_idx").cloned());
     let agents_df = DataFrame::new(agent_rows.len(), cols)?;
 
@@ -247,9 +271,9 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
     let overall = overall_from(&all)?;
 
     // ---- exceptions ----
-    let exceptions_df = exceptions_frame(ctx, &id)?;
+    let exceptions_df = crate::timing::stage("views: exceptions", || exceptions_frame(ctx, &id))?;
     // ---- intervals ----
-    let intervals_df = intervals_frame(ctx, &id)?;
+    let intervals_df = crate::timing::stage("views: intervals", || intervals_frame(ctx, &id))?;
 
     let period = if shift_idx.is_empty() {
         None
@@ -383,56 +407,76 @@ fn overall_from(all: &DataFrame) -> Result<Overall> {
 
 fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     let sh = ctx.shifts;
-    let mut agents = Vec::new();
-    let mut team = Vec::new();
-    let mut tz = Vec::new();
-    let mut day = Vec::new();
-    let (mut ss, mut se, mut start, mut end, mut dur, mut activity, mut state) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let total: usize = ctx.results.iter().map(|r| r.exceptions.start.len()).sum();
+    let mut agents = Vec::with_capacity(total);
+    let mut shifts = Vec::with_capacity(total);
+    let mut day = Vec::with_capacity(total);
+    let (mut ss, mut se, mut start, mut end, mut dur, mut rows, mut states) = (
+        Vec::with_capacity(total),
+        Vec::with_capacity(total),
+        Vec::with_capacity(total),
+        Vec::with_capacity(total),
+        Vec::with_capacity(total),
+        Vec::with_capacity(total),
+        Vec::with_capacity(total),
+    );
     for (a, r) in ctx.results.iter().enumerate() {
         let e = &r.exceptions;
         for i in 0..e.start.len() {
             let s = e.shift[i] as usize;
             agents.push(a);
-            team.push(sh.shift_team[s].clone().or_else(|| id.group_text[a].clone()));
-            tz.push(ctx.schedule.zones[sh.shift_zone[s] as usize].name().to_string());
+            shifts.push(s);
             day.push(sh.shift_day[s]);
-            ss.push(Some(sh.shift_start[s]));
-            se.push(Some(sh.shift_end[s]));
-            start.push(Some(e.start[i]));
-            end.push(Some(e.end[i]));
+            ss.push(sh.shift_start[s]);
+            se.push(sh.shift_end[s]);
+            start.push(e.start[i]);
+            end.push(e.end[i]);
             dur.push(e.end[i] - e.start[i]);
-            activity.push(ctx.schedule.activity[e.row[i] as usize].clone());
-            state.push(token(State::from_code(e.state[i]), ctx.activity.reason_text(e.reason[i])));
+            rows.push(e.row[i]);
+            states.push((e.state[i], e.reason[i]));
         }
     }
+    // Tokens of the distinct (state, reason) pairs, once.
+    let mut tokens: HashMap<(u8, u32), String> = HashMap::new();
+    for &(st, rs) in &states {
+        tokens.entry((st, rs)).or_insert_with(|| token(State::from_code(st), ctx.activity.reason_text(rs)));
+    }
     let n = agents.len();
-    let mut cols = identity_columns(ctx, id, &agents, team, tz)?;
+    let mut cols = shift_identity_columns(ctx, id, &agents, &shifts)?;
     cols.push(dates("shift_date", day)?);
-    cols.push(instants("shift_start", ss)?);
-    cols.push(instants("shift_end", se)?);
-    cols.push(instants("start", start)?);
-    cols.push(instants("end", end)?);
+    cols.push(instants_all("shift_start", ss)?);
+    cols.push(instants_all("shift_end", se)?);
+    cols.push(instants_all("start", start)?);
+    cols.push(instants_all("end", end)?);
     cols.push(seconds("duration_seconds", dur));
-    cols.push(text_column("activity", activity.iter().map(|s| Some(s.as_str())))?);
-    cols.push(text_column("state", state.iter().map(|s| Some(s.as_str())))?);
+    cols.push(text_column("activity", rows.iter().map(|&r| Some(ctx.schedule.activity[r as usize].as_str())))?);
+    cols.push(text_column("state", states.iter().map(|k| Some(tokens[k].as_str())))?);
     Ok(DataFrame::new(n, cols)?)
 }
 
 fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     let sh = ctx.shifts;
-    let mut agents = Vec::new();
-    let (mut day, mut local_time, mut start, mut end) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut sched, mut inn, mut out, mut unk, mut adh) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let total: usize = ctx.results.iter().map(|r| r.intervals.start.len()).sum();
+    let mut agents = Vec::with_capacity(total);
+    let (mut day, mut local_time, mut start, mut end) =
+        (Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total));
+    let (mut sched, mut inn, mut out, mut unk, mut adh) = (
+        Vec::with_capacity(total),
+        Vec::with_capacity(total),
+        Vec::with_capacity(total),
+        Vec::with_capacity(total),
+        Vec::with_capacity(total),
+    );
     for (a, r) in ctx.results.iter().enumerate() {
         let iv = &r.intervals;
         let zone = &ctx.schedule.zones[sh.agent_zone[a] as usize];
         for i in 0..iv.start.len() {
             agents.push(a);
             day.push(iv.day[i]);
-            local_time.push(crate::time::fmt_hhmm(zone.local_ms(iv.start[i])));
-            start.push(Some(iv.start[i]));
-            end.push(Some(iv.end[i]));
+            // Minute of the local day of the interval's start.
+            local_time.push((zone.local_ms(iv.start[i]).rem_euclid(crate::time::DAY) / crate::time::MINUTE) as usize);
+            start.push(iv.start[i]);
+            end.push(iv.end[i]);
             sched.push(iv.scheduled[i]);
             inn.push(iv.in_adherence[i]);
             out.push(iv.out_of_adherence[i]);
@@ -441,17 +485,12 @@ fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
         }
     }
     let n = agents.len();
-    let mut cols = identity_columns(
-        ctx,
-        id,
-        &agents,
-        agents.iter().map(|&a| id.team[a].clone()).collect(),
-        agents.iter().map(|&a| id.timezone[a].clone()).collect(),
-    )?;
+    let mut cols = agent_identity_columns(ctx, id, &agents)?;
     cols.push(dates("date", day)?);
-    cols.push(text_column("local_time", local_time.iter().map(|s| Some(s.as_str())))?);
-    cols.push(instants("interval_start", start)?);
-    cols.push(instants("interval_end", end)?);
+    let hhmm: Vec<String> = (0..24 * 60).map(|m| crate::time::fmt_hhmm(m as Ms * crate::time::MINUTE)).collect();
+    cols.push(text_column("local_time", local_time.iter().map(|&m| Some(hhmm[m].as_str())))?);
+    cols.push(instants_all("interval_start", start)?);
+    cols.push(instants_all("interval_end", end)?);
     cols.push(seconds("scheduled_seconds", sched));
     cols.push(seconds("in_adherence_seconds", inn));
     cols.push(seconds("out_of_adherence_seconds", out));

@@ -14,8 +14,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::rules::Rules;
 use crate::report::write_atomic;
+use crate::rules::Rules;
 use crate::schedule::check::{rejects_csv, CheckSummary};
 use crate::schedule::diff::{diff, Side};
 use crate::schedule::diff_format::{self, DiffFormat, DiffView};
@@ -137,7 +137,6 @@ fn prepare(f: &ReadFlags) -> Result<Prepared> {
     let opts = ReadOptions { default_zone, ambiguous: f.ambiguous, skip_invalid: f.skip_invalid, ..Default::default() };
     Ok(Prepared { opts, rules, shift_gap })
 }
-
 
 /// After reading: the rejects file, and the count on stderr.
 fn report_rejects(f: &ReadFlags, rejected: &[crate::schedule::Rejected]) -> Result<()> {
