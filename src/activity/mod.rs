@@ -578,8 +578,7 @@ fn build_agents(raw: &RawRecords, all: &[u32], order: &[u32]) -> Vec<ActivityAge
     let mut acc: Vec<Acc> = vec![fresh; n_agents];
     // Records are mostly grouped by agent within a file: remember the last agent looked up.
     let mut last: Option<(i64, usize)> = None;
-    for i in 0..raw.len() {
-        let r = rank[i];
+    for (i, &r) in rank.iter().enumerate() {
         if r == NONE {
             continue;
         }
