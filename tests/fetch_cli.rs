@@ -102,8 +102,8 @@ fn fetch_writes_the_store_logs_requests_and_never_shows_a_secret() {
     let gets: Vec<&str> = stderr.lines().filter(|l| l.starts_with("GET /api/v2/account/")).collect();
     assert_eq!(gets.len(), 4, "{stderr}");
     let want = format!(
-        "GET /api/v2/account/{ACCOUNT}/status-changes?v=2&source=adhere&from={}T00%3A00%3A00Z&to={}T00%3A00%3A00Z&limit=20&offset=0 -> 200 (",
-        day(d0),
+        "GET /api/v2/account/{ACCOUNT}/status-changes?v=2&source=adhere&from={}T23%3A59%3A59Z&to={}T00%3A00%3A00Z&limit=20&offset=0 -> 200 (",
+        day(d0 - 1),
         day(d0 + 1)
     );
     assert!(gets[0].starts_with(&want), "{}\nwanted {want}", gets[0]);
@@ -183,7 +183,8 @@ fn a_killed_run_resumes_without_losing_or_repeating_records() {
     // last request may still be logged by the mock: only requests received after the
     // second run began count).
     let log: Vec<Logged> = mock.data_log().into_iter().filter(|l| l.at >= second_started).collect();
-    let done_starts: Vec<String> = after_kill.windows.iter().map(|w| adhere::time::fmt_instant(w.start)).collect();
+    // (a window's query starts 1 s before the window)
+    let done_starts: Vec<String> = after_kill.windows.iter().map(|w| adhere::time::fmt_instant(w.start - 1000)).collect();
     let asked: Vec<String> = log.iter().map(|l| l.param("from").unwrap().to_string()).collect();
     assert!(!asked.is_empty());
     assert!(asked.iter().all(|f| !done_starts.contains(f)), "{asked:?} vs {done_starts:?}");

@@ -144,9 +144,10 @@ fn oauth1_pages_through_unsorted_records_into_the_store() {
         assert_eq!(l.param("limit"), Some("10"));
         assert_eq!(l.param("offset"), Some(["0", "10", "20", "30", "40"][i % 5]));
         let day = from + (i / 5) as i64 * DAY;
-        assert_eq!(l.param("from").unwrap(), adhere::time::fmt_instant(day));
+        // Each window asks from 1 s before its midnight (see the next two tests).
+        assert_eq!(l.param("from").unwrap(), adhere::time::fmt_instant(day - 1000));
         assert_eq!(l.param("to").unwrap(), adhere::time::fmt_instant(day + DAY));
-        assert!(l.param("from").unwrap().ends_with("T00:00:00Z"));
+        assert!(l.param("from").unwrap().ends_with("T23:59:59Z"));
     }
     // Only status-changes on the mock itself: no domain lookup with --base-url, and the
     // `_metadata` hrefs (another host, http, no v) were never followed.
@@ -358,6 +359,20 @@ fn rate_limit_waits_are_bounded_per_request() {
 }
 
 #[test]
+fn a_persistent_retry_after_zero_still_waits_and_gives_up() {
+    let (data, from, _) = three_days();
+    let mock = Mock::start(Config { records: data, faults: vec![Fault::too_many(Some("0")); 80], ..Config::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = oauth1(&mock);
+    let err = run(&mut h, dir.path(), &request(from, from + DAY, 1000)).unwrap_err().to_string();
+    // `Retry-After: 0` is floored at the first backoff step (1 s), and a request takes at most
+    // 50 answers of 429: 50 waits of 1 s, then the 51st 429 fails the request.
+    assert_eq!(waits(&h), vec![Duration::from_secs(1); 50]);
+    assert_eq!(mock.data_log().len(), 51);
+    assert!(err.contains("429 Too Many Requests (51 times"), "{err}");
+}
+
+#[test]
 fn a_401_is_not_retried_and_says_what_to_check() {
     let (data, from, _) = three_days();
     let mock = Mock::start(Config { records: data, ..Config::default() });
@@ -473,7 +488,7 @@ fn rerunning_skips_final_windows_and_refresh_adds_no_duplicates() {
     // A wider range fetches only the new day.
     let s = run(&mut h, dir.path(), &request(from - DAY, to, 1000)).unwrap();
     assert_eq!((s.windows_in_range, s.windows_skipped, s.windows_fetched), (4, 3, 1));
-    assert_eq!(mock.data_log()[0].param("from").unwrap(), adhere::time::fmt_instant(from - DAY));
+    assert_eq!(mock.data_log()[0].param("from").unwrap(), adhere::time::fmt_instant(from - DAY - 1000));
 
     let mut again = request(from, to, 1000);
     again.refresh = true;
@@ -522,6 +537,23 @@ fn records_at_the_window_end_are_left_to_the_next_window() {
 }
 
 #[test]
+fn records_at_the_window_start_are_kept_when_the_api_reads_from_as_exclusive() {
+    let (data, from, to) = three_days();
+    // This server answers (from, to]: the record exactly at each midnight comes only with a
+    // `from` before it, so a query from exactly midnight would lose it.
+    let mock = Mock::start(Config { records: data.clone(), exclusive_from: true, ..Config::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = oauth1(&mock);
+    let s = run(&mut h, dir.path(), &request(from, to, 1000)).unwrap();
+    let want = expected(&data, from, to);
+    assert_eq!(stored(dir.path()), want);
+    // The midnight records of days 1, 2 and 3 are all stored, once each.
+    assert_eq!(want.iter().filter(|r| r.time.is_some_and(|t| t % DAY == 0)).count(), 3);
+    // Windows 1 and 2 are also sent the next midnight (their `to`); the next window stores it.
+    assert_eq!(s.outside_window, 2);
+}
+
+#[test]
 fn provisional_windows_are_fetched_again_next_run() {
     let now = now_ms();
     let from = now - 2 * 3_600_000;
@@ -553,8 +585,9 @@ fn provisional_windows_are_fetched_again_next_run() {
     assert_eq!(s.earlier_provisional, provisional);
     assert_eq!(s.windows_fetched, 1 + provisional);
     let froms: Vec<String> = mock.data_log().iter().map(|l| l.param("from").unwrap().to_string()).collect();
-    assert_eq!(froms[0], adhere::time::fmt_instant(old));
-    assert_eq!(froms[1], adhere::time::fmt_instant(from));
+    // (each query starts 1 s before its window)
+    assert_eq!(froms[0], adhere::time::fmt_instant(old - 1000));
+    assert_eq!(froms[1], adhere::time::fmt_instant(from - 1000));
 }
 
 #[test]

@@ -71,6 +71,9 @@ impl RetryPolicy {
     }
 }
 
+/// Most 429 answers one request may take before it fails, whatever the waits add up to.
+const MAX_RATE_LIMIT_HITS: u32 = 50;
+
 /// Waits between attempts. Tests record the waits instead of sleeping.
 pub trait Sleeper {
     fn sleep(&self, d: Duration);
@@ -435,7 +438,10 @@ impl Client {
         let mut builder = reqwest::blocking::Client::builder()
             .timeout(opts.timeout)
             .connect_timeout(opts.connect_timeout)
-            .user_agent(concat!("adhere/", env!("CARGO_PKG_VERSION")));
+            .user_agent(concat!("adhere/", env!("CARGO_PKG_VERSION")))
+            // A redirect would send a request signed for one URL to another, or to a host the
+            // Domain API never named: report the 3xx instead of following it.
+            .redirect(reqwest::redirect::Policy::none());
         // HTTP(S)_PROXY applies to LivePerson, but never to a server on this machine (a test
         // server or a local proxy given as --base-url / --domain-api).
         let (EndpointSource::Fixed(u) | EndpointSource::Lookup(u)) = &opts.endpoints;
@@ -701,8 +707,12 @@ impl Client {
                     } else if status == StatusCode::TOO_MANY_REQUESTS {
                         rate_hits += 1;
                         self.stats.rate_limited += 1;
-                        let wait = self.retry.scaled(retry_after.unwrap_or_else(|| self.retry.rate_limit_backoff(rate_hits)));
-                        if rate_waited + wait > self.retry.scaled(self.retry.rate_limit_budget) {
+                        // A `Retry-After` of 0 (or a date in the past) still waits the first
+                        // backoff step, and the count of 429s is bounded too, so a server that
+                        // keeps answering 429 at once cannot hold a request forever.
+                        let asked = retry_after.unwrap_or_else(|| self.retry.rate_limit_backoff(rate_hits));
+                        let wait = self.retry.scaled(asked.max(self.retry.rate_limit_first));
+                        if rate_waited + wait > self.retry.scaled(self.retry.rate_limit_budget) || rate_hits > MAX_RATE_LIMIT_HITS {
                             return Err(ApiError::RateLimited { target, waited: rate_waited, hits: rate_hits });
                         }
                         rate_waited += wait;

@@ -141,6 +141,9 @@ pub fn plan_windows(from: Ms, to: Ms, done: &[(Ms, Ms)], refresh: bool) -> Vec<(
     gaps.into_iter().flat_map(|(s, e)| split_days(s, e)).collect()
 }
 
+/// How much earlier than its start a window's query begins (see `fetch`).
+const WINDOW_OVERLAP: Ms = 1_000;
+
 /// The oldest start the API serves at `now`: 6 calendar months back (liveperson-api.md
 /// §4.1).
 pub fn oldest_start(now: Ms) -> Ms {
@@ -180,6 +183,7 @@ pub fn fetch(client: &mut Client, store: &mut Store, req: &FetchRequest, now: &d
         return Ok(summary);
     }
     client.resolve()?;
+    let oldest = oldest_start(now());
     let total = windows.len();
     for (index, &(start, end)) in windows.iter().enumerate() {
         client.emit(&Event::WindowStart { index, total, start, end });
@@ -187,6 +191,11 @@ pub fn fetch(client: &mut Client, store: &mut Store, req: &FetchRequest, now: &d
         let mut records = Vec::new();
         let mut offset = 0u64;
         let mut pages = 0u64;
+        // Whether the API's `from` is inclusive is not documented: asking from 1 s earlier
+        // (and dropping what is before `start` below) keeps a record exactly at `start` in
+        // this window under either reading, and `to` stays exact so the next window's query
+        // covers a record exactly at `end`.
+        let query_from = if start - WINDOW_OVERLAP >= oldest { start - WINDOW_OVERLAP } else { start };
         loop {
             if pages >= req.max_pages {
                 return Err(Error::Api(format!(
@@ -196,7 +205,8 @@ pub fn fetch(client: &mut Client, store: &mut Store, req: &FetchRequest, now: &d
                     summary.page_size
                 )));
             }
-            let q = PageQuery { from: start, to: end, filter: req.filter.as_ref(), source: &req.source, limit: summary.page_size, offset };
+            let q =
+                PageQuery { from: query_from, to: end, filter: req.filter.as_ref(), source: &req.source, limit: summary.page_size, offset };
             let page = match client.status_changes(&q) {
                 Ok(p) => p,
                 Err(e) => match e.limit_maximum() {

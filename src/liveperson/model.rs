@@ -135,6 +135,11 @@ pub fn parse_page(bytes: &[u8]) -> Result<Page, PageProblem> {
     if obj.contains_key("agentsInfo") && !obj.contains_key("stateChanges") {
         return Err(PageProblem::V1);
     }
+    // An object with nothing of a page in it (`{}`) is a broken answer worth another try, not
+    // an empty window: taken as empty, an old window would be committed as final with nothing.
+    if !["stateChanges", "timeframe", "_metadata"].iter().any(|k| obj.contains_key(*k)) {
+        return Err(PageProblem::Malformed("a JSON object without stateChanges, timeframe or _metadata".to_string()));
+    }
     let changes = match obj.remove("stateChanges") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a,
@@ -198,12 +203,17 @@ impl ErrorBody {
         reason.split('&').find_map(|kv| kv.trim().strip_prefix("oauth_problem_advice=")).filter(|p| !p.is_empty())
     }
 
-    /// The maximum page size named by a cause `limit: must be less than or equal to N`.
+    /// The maximum page size named by a cause `limit: must be less than or equal to N` (or
+    /// the same words anywhere in a cause or the message, in any case).
     pub fn limit_maximum(&self) -> Option<u32> {
-        self.causes.iter().find_map(|c| {
-            let rest = c.trim().strip_prefix("limit")?.trim_start().strip_prefix(':')?;
-            let n = rest.trim().strip_prefix("must be less than or equal to")?;
-            n.trim().trim_end_matches('.').parse().ok()
+        const BOUND: &str = "less than or equal to";
+        self.causes.iter().chain(self.message.as_ref()).find_map(|c| {
+            let c = c.to_ascii_lowercase();
+            let at = c.find("limit")?;
+            let rest = &c[at + "limit".len()..];
+            let rest = &rest[rest.find(BOUND)? + BOUND.len()..];
+            let digits: String = rest.trim_start().chars().take_while(|ch| ch.is_ascii_digit()).collect();
+            digits.parse().ok()
         })
     }
 }
@@ -260,7 +270,8 @@ mod tests {
         assert_eq!(parse_page(br#"{"agentsInfo":[]}"#).unwrap_err(), PageProblem::V1);
         assert!(matches!(parse_page(br#"{"stateChanges":[{"agentId":1"#).unwrap_err(), PageProblem::Malformed(_)));
         assert_eq!(parse_page(b"[]").unwrap_err(), PageProblem::NotAPage);
-        assert_eq!(parse_page(b"{}").unwrap().count, 0);
+        assert!(matches!(parse_page(b"{}").unwrap_err(), PageProblem::Malformed(_)));
+        assert_eq!(parse_page(br#"{"timeframe":{},"_metadata":{}}"#).unwrap().count, 0);
     }
 
     #[test]
@@ -270,6 +281,10 @@ mod tests {
         );
         assert_eq!(e.limit_maximum(), Some(100));
         assert_eq!(e.causes.len(), 2);
+        // The same words in other places or capitals still name the maximum.
+        assert_eq!(ErrorBody::parse(br#"{"message":"Limit must be less than or equal to 500."}"#).limit_maximum(), Some(500));
+        assert_eq!(ErrorBody::parse(br#"{"causes":["query.limit: must be less than or equal to 20000"]}"#).limit_maximum(), Some(20000));
+        assert_eq!(ErrorBody::parse(br#"{"causes":["offset: must be less than or equal to 7"]}"#).limit_maximum(), None);
         let e = ErrorBody::parse(
             br#"{"reason":"oauth_problem=token_rejected&oauth_problem_advice=the oauth_token is unacceptable to the Service Provider","message":"x"}"#,
         );

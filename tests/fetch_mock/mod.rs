@@ -127,6 +127,8 @@ pub struct Config {
     pub delay: Duration,
     /// Also return records exactly at `to` (the docs do not say whether `to` is inclusive).
     pub inclusive_to: bool,
+    /// Read `from` as exclusive: return records in (from, to] (another reading of the docs).
+    pub exclusive_from: bool,
     /// Users API entities (deleted ones only with `include_deleted=true`).
     pub users: Vec<Value>,
     pub groups: Vec<Value>,
@@ -151,6 +153,7 @@ impl Default for Config {
             faults: Vec::new(),
             delay: Duration::ZERO,
             inclusive_to: false,
+            exclusive_from: false,
             users: Vec::new(),
             groups: Vec::new(),
             reasons: Vec::new(),
@@ -588,7 +591,11 @@ fn status_changes(req: &Request, cfg: &Config) -> (u16, String) {
         .iter()
         .filter(|r| {
             let t = record_time(r);
-            t >= from && (t < to || (cfg.inclusive_to && t == to))
+            if cfg.exclusive_from {
+                t > from && t <= to
+            } else {
+                t >= from && (t < to || (cfg.inclusive_to && t == to))
+            }
         })
         .filter(|r| match (q("agentId"), q("empId"), q("groupId")) {
             (Some(a), _, _) => a.parse::<i64>().ok() == r["agentId"].as_i64(),
