@@ -191,3 +191,36 @@ fn cxone_zone_as_the_screens_show_it() {
     // 14:00 at UTC+05:30 is 08:30Z.
     assert_eq!(fmt_instant(rows.start[0]), "2022-06-24T08:30:00Z");
 }
+
+#[test]
+fn cxone_shifts_on_the_same_line_of_two_files_stay_apart() {
+    // Week 1 and week 2 exports: the same agent's shift on line 2 of each file. Made-up shift
+    // ids carry the file, so the two shifts are not grouped into one spanning both weeks.
+    let header = "Username,Shift Start Date and Time,Shift End Date and Time,Local Time Zone,Base Activity Name,Activity Start Date and Time,Activity End Date and Time,Activity Name\n";
+    let dir = tempfile::tempdir().unwrap();
+    let w1 = dir.path().join("week1.csv");
+    let w2 = dir.path().join("week2.csv");
+    let row = |d: &str| format!("amy@example.com,{d} 09:00:00,{d} 17:00:00,UTC-05:00,Open,{d} 12:00:00,{d} 12:30:00,Lunch\n");
+    std::fs::write(&w1, format!("{header}{}", row("03/04/2024"))).unwrap();
+    std::fs::write(&w2, format!("{header}{}", row("03/11/2024"))).unwrap();
+    let input = read_files(&[w1, w2], None, &ReadOptions::default()).unwrap();
+    assert_eq!(input.formats, vec!["cxone", "cxone"]);
+    let rules = row_rules(&input.rows, &rules()).unwrap();
+    let shifts = Shifts::build(&input.rows, &rules, 60 * 60_000);
+    let days: Vec<String> = shifts.shifts_of(0).map(|i| fmt_day(shifts.shift_day[i])).collect();
+    assert_eq!(days, vec!["2024-03-04", "2024-03-11"]);
+}
+
+#[test]
+fn ical_outlook_and_thunderbird_tzids_follow_daylight_saving() {
+    // Outlook writes Windows zone ids, Thunderbird path-style ids. 09:00 New York is 14:00Z
+    // on Fri 8 Mar 2024 (EST) and 13:00Z on Mon 11 Mar (EDT, after the 10 Mar change).
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\nX-WR-CALNAME:amy@example.com\r\n\
+               BEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Open\r\nDTSTART;TZID=\"Eastern Standard Time\":20240308T090000\r\nDTEND;TZID=\"Eastern Standard Time\":20240308T170000\r\nEND:VEVENT\r\n\
+               BEGIN:VEVENT\r\nUID:b\r\nSUMMARY:Open\r\nDTSTART;TZID=/mozilla.org/20050126_1/America/New_York:20240311T090000\r\nDTEND;TZID=/mozilla.org/20050126_1/America/New_York:20240311T170000\r\nEND:VEVENT\r\n\
+               END:VCALENDAR\r\n";
+    let rows = read_text("ical", "amy.ics", ics);
+    let mut starts: Vec<String> = (0..rows.len()).map(|i| fmt_instant(rows.start[i])).collect();
+    starts.sort();
+    assert_eq!(starts, vec!["2024-03-08T14:00:00Z", "2024-03-11T13:00:00Z"]);
+}

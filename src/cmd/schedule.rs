@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::report::write_atomic;
 use crate::rules::Rules;
-use crate::schedule::check::{rejects_csv, CheckSummary};
+use crate::schedule::check::CheckSummary;
 use crate::schedule::diff::{diff, Side};
 use crate::schedule::diff_format::{self, DiffFormat, DiffView};
 use crate::schedule::{format_names, read_files, row_rules, ReadOptions, ScheduleInput, Shifts};
@@ -39,7 +39,7 @@ pub struct ReadFlags {
     #[arg(long)]
     pub skip_invalid: bool,
     /// With --skip-invalid: write the skipped rows and why to this CSV
-    /// (file,line,column,value,reason).
+    /// (file,line,column,value,reason); default adhere-rejects.csv when rows were skipped.
     #[arg(long, value_name = "FILE", requires = "skip_invalid")]
     pub rejects: Option<PathBuf>,
     /// Rows starting at least this long after the latest end so far start a new shift.
@@ -140,15 +140,13 @@ fn prepare(f: &ReadFlags) -> Result<Prepared> {
 
 /// After reading: the rejects file, and the count on stderr.
 fn report_rejects(f: &ReadFlags, rejected: &[crate::schedule::Rejected]) -> Result<()> {
-    if let Some(path) = &f.rejects {
-        write_atomic(path, &rejects_csv(rejected))?;
-    }
+    let written = super::common::write_rejects(f.skip_invalid, f.rejects.as_deref(), rejected)?;
     if !rejected.is_empty() {
         eprintln!(
             "warning: skipped {} schedule row{}{}",
             rejected.len(),
             if rejected.len() == 1 { "" } else { "s" },
-            f.rejects.as_ref().map(|p| format!(" (listed in {})", p.display())).unwrap_or_default()
+            written.map(|p| format!(" (listed in {})", p.display())).unwrap_or_default()
         );
     }
     Ok(())

@@ -125,7 +125,7 @@ impl Format for CxoneCsv {
                         key: key.clone(),
                         agent: key.0.clone(),
                         zone: zone.clone(),
-                        id: format!("cxone-line-{line}"),
+                        id: format!("cxone:{}:{line}", path.display()),
                         team: team.clone(),
                     };
                     out.push(Row {

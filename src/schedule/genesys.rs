@@ -250,7 +250,8 @@ fn read_json(path: &Path, text: &str, opts: &ReadOptions, rows: &mut ScheduleRow
         };
         let shifts = sched.get("shifts").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
         for (si, shift) in shifts.iter().enumerate() {
-            let shift_id = Some(str_of(shift.get("id"))).filter(|s| !s.is_empty()).unwrap_or_else(|| format!("genesys-{ai}-{si}"));
+            let shift_id =
+                Some(str_of(shift.get("id"))).filter(|s| !s.is_empty()).unwrap_or_else(|| format!("genesys:{}:{ai}-{si}", path.display()));
             let acts = shift.get("activities").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
             for (xi, act) in acts.iter().enumerate() {
                 let at = format!("agentSchedules[{ai}].shifts[{si}].activities[{xi}]");

@@ -18,6 +18,7 @@ pub mod roster;
 pub mod rows;
 pub mod shifts;
 pub mod table;
+pub mod windows_zones;
 pub mod zendesk;
 
 use std::path::{Path, PathBuf};
@@ -92,7 +93,7 @@ pub struct ScheduleInput {
 pub fn read_files(paths: &[PathBuf], format: Option<&str>, opts: &ReadOptions) -> Result<ScheduleInput> {
     let mut input = ScheduleInput::default();
     let all = formats();
-    for path in paths {
+    for path in &expand_dirs(paths)? {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -119,6 +120,39 @@ pub fn read_files(paths: &[PathBuf], format: Option<&str>, opts: &ReadOptions) -
         input.formats.push(fmt.name());
     }
     Ok(input)
+}
+
+/// The extensions of schedule files a directory given as a schedule path is read for.
+const SCHEDULE_EXTENSIONS: [&str; 5] = ["csv", "txt", "tsv", "json", "ics"];
+
+/// Paths in command-line order, a directory replaced by its schedule files
+/// ([`SCHEDULE_EXTENSIONS`], any case) in name order, not recursive.
+fn expand_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let mut names: Vec<PathBuf> = std::fs::read_dir(p)
+            .map_err(|e| Error::io(p, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|f| {
+                let ext = f.extension().and_then(|x| x.to_str()).map(str::to_ascii_lowercase);
+                f.is_file() && ext.is_some_and(|x| SCHEDULE_EXTENSIONS.contains(&x.as_str()))
+            })
+            .collect();
+        names.sort();
+        if names.is_empty() {
+            return Err(Error::input_hint(
+                Location::file(p),
+                "this directory holds no schedule files (.csv, .txt, .tsv, .json, .ics)",
+                "point --schedule at schedule exports, or a directory of them",
+            ));
+        }
+        out.extend(names);
+    }
+    Ok(out)
 }
 
 /// Reads `text` with the layout named `format`, both stopping at the first bad row and
