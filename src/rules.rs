@@ -50,8 +50,8 @@ pub enum StateToken {
 
 impl StateToken {
     pub fn parse(s: &str) -> Option<StateToken> {
-        let t = s;
-        let lower = t.trim().to_lowercase();
+        let t = s.trim();
+        let lower = t.to_lowercase();
         Some(match lower.as_str() {
             "online" => StateToken::Online,
             "occupied" => StateToken::Occupied,
@@ -133,8 +133,17 @@ struct RulesFile {
     target_pct: Option<f64>,
     #[serde(default)]
     team_targets: HashMap<String, f64>,
+    /// `[teams.<name>] target_pct = N`: the same per-team targets, written per team.
     #[serde(default)]
-    activity: Vec<ActivityFile>,
+    teams: HashMap<String, TeamFile>,
+    /// Absent: the built-in activities (a file that only sets `grace` keeps them).
+    activity: Option<Vec<ActivityFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamFile {
+    target_pct: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -177,7 +186,7 @@ impl Rules {
             Error::input_hint(
                 l,
                 format!("cannot read the rules: {}", e.message()),
-                "see the rules section of the README for the keys: productive_states, grace, min_exception, target_pct, team_targets, [[activity]] names/allowed/productive/counted",
+                "see the rules section of the README for the keys: productive_states, grace, min_exception, target_pct, team_targets, [teams.<name>] target_pct, [[activity]] names/allowed/productive/counted",
             )
         })?;
         let token = |s: &str, key: &str| {
@@ -212,7 +221,11 @@ impl Rules {
         let min_exception = duration(file.min_exception, "min_exception", 60_000)?;
         let mut activities = Vec::new();
         let mut by_name = HashMap::new();
-        for a in file.activity {
+        let listed = match file.activity {
+            Some(list) => list,
+            None => toml::from_str::<RulesFile>(DEFAULT_RULES_TOML).ok().and_then(|d| d.activity).unwrap_or_default(),
+        };
+        for a in listed {
             let allowed = a.allowed.iter().map(|s| token(s, "allowed")).collect::<Result<Vec<_>>>()?;
             let idx = activities.len();
             let mut names = Vec::new();
@@ -227,6 +240,20 @@ impl Rules {
             activities.push(ActivityRule { names, allowed, productive: a.productive, counted: a.counted });
         }
         let mut team_targets: Vec<(String, f64)> = file.team_targets.into_iter().collect();
+        for (team, t) in file.teams {
+            let Some(pct) = t.target_pct else { continue };
+            match team_targets.iter().find(|(name, _)| *name == team) {
+                Some(&(_, other)) if other != pct => {
+                    return Err(Error::input_hint(
+                        loc().column("teams").value(&team),
+                        format!("team {team:?} has two targets: {other} in [team_targets] and {pct} in [teams.{team:?}]"),
+                        "keep one of them",
+                    ))
+                }
+                Some(_) => {}
+                None => team_targets.push((team, pct)),
+            }
+        }
         team_targets.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Rules {
             productive_states,
@@ -357,6 +384,32 @@ mod tests {
         assert!(r.activities[0].allowed.is_empty());
         assert!(!r.activities[0].productive);
         assert!(r.activities[0].counted);
+    }
+
+    #[test]
+    fn a_file_without_activities_keeps_the_built_in_ones() {
+        // Only `grace` is set: the 3 built-in [[activity]] tables still apply.
+        let r = Rules::from_toml("grace = \"2m\"\n", "t").unwrap();
+        assert_eq!(r.grace, 120_000);
+        assert_eq!(r.activities.len(), 3);
+        assert_eq!(r.lookup("lunch"), Some(1));
+        // An explicit empty list means no activities.
+        assert!(Rules::from_toml("activity = []\n", "t").unwrap().activities.is_empty());
+    }
+
+    #[test]
+    fn team_targets_may_be_written_per_team() {
+        let r = Rules::from_toml("[team_targets]\nSales = 90\n[teams.Support]\ntarget_pct = 80\n[teams.Sales]\ntarget_pct = 90\n", "t")
+            .unwrap();
+        assert_eq!(r.team_targets, vec![("Sales".to_string(), 90.0), ("Support".to_string(), 80.0)]);
+        let err = Rules::from_toml("[team_targets]\nSales = 90\n[teams.Sales]\ntarget_pct = 85\n", "t").unwrap_err().to_string();
+        assert!(err.contains("two targets"), "{err}");
+    }
+
+    #[test]
+    fn state_tokens_ignore_surrounding_spaces() {
+        assert_eq!(StateToken::parse(" away:Lunch"), Some(StateToken::AwayReason("lunch".into())));
+        assert_eq!(StateToken::parse(" online "), Some(StateToken::Online));
     }
 
     #[test]

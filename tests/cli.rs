@@ -146,14 +146,21 @@ fn malformed_json_names_the_file_and_line() {
 
 #[test]
 fn skip_invalid_skips_bad_rows_and_says_how_many() {
-    let (_f, a, s) = setup("agent,activity,start,end\nE1,Open,2024-03-04 09:00,2024-03-04 17:00\nE2,Open,2024-03-04 09:00,never\n");
+    let (f, a, s) = setup("agent,activity,start,end\nE1,Open,2024-03-04 09:00,2024-03-04 17:00\nE2,Open,2024-03-04 09:00,never\n");
     adhere()
+        .current_dir(f.dir.path())
         .args(["report", "--activity", &a, "--schedule", &s, "--skip-invalid", "--format", "csv"])
         .assert()
         .success()
         .stderr(predicate::str::contains("skipped schedule row"))
         .stderr(predicate::str::contains("schedule.csv:3"))
-        .stderr(predicate::str::contains("1 schedule row skipped"));
+        .stderr(predicate::str::contains("1 schedule row skipped"))
+        .stderr(predicate::str::contains("wrote adhere-rejects.csv (1 rejected row)"));
+    // Without --rejects the skipped row is listed in adhere-rejects.csv in the working directory.
+    let rejects = std::fs::read_to_string(f.dir.path().join("adhere-rejects.csv")).unwrap();
+    assert_eq!(rejects.lines().count(), 2, "{rejects}");
+    assert!(rejects.contains(":3") || rejects.contains(",3,"), "{rejects}");
+    assert!(rejects.contains("never"), "{rejects}");
 }
 
 #[test]
@@ -175,6 +182,49 @@ fn out_dir_writes_every_view_and_output_is_deterministic() {
     }
     let no_temp = std::fs::read_dir(&out1).unwrap().all(|e| e.unwrap().path().extension().is_some_and(|x| x == "json"));
     assert!(no_temp, "a temporary file was left behind");
+}
+
+#[test]
+fn out_file_without_a_view_gets_the_shifts_view() {
+    let (f, a, s) = setup(GOOD);
+    let out = f.dir.path().join("shifts.json");
+    adhere()
+        .args(["report", "--activity", &a, "--schedule", &s, "--format", "json", "--out", &out.display().to_string()])
+        .assert()
+        .success();
+    let rows: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    // One shift row, 300 s late: a file, not a directory of views.
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    assert_eq!(rows[0]["late_seconds"], 300);
+}
+
+#[test]
+fn a_schedule_directory_is_read_file_by_file_in_name_order() {
+    let (f, a, s) = setup(GOOD);
+    let dir = f.dir.path().join("schedules");
+    std::fs::create_dir(&dir).unwrap();
+    // The shift in one file and a lunch on top of it in another, plus a file that is not a
+    // schedule export (left out by its extension).
+    std::fs::write(dir.join("a-week.csv"), GOOD).unwrap();
+    std::fs::write(dir.join("b-lunch.csv"), "agent,activity,start,end\nE1,Lunch,2024-03-04 12:00,2024-03-04 12:30\n").unwrap();
+    std::fs::write(dir.join("notes.md"), "not a schedule").unwrap();
+    let run = |schedule: &[&str]| {
+        let mut args = vec!["report", "--activity", &a, "--format", "csv"];
+        for p in schedule {
+            args.extend(["--schedule", p]);
+        }
+        let o = adhere().args(&args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    let d = dir.display().to_string();
+    let files = [dir.join("a-week.csv").display().to_string(), dir.join("b-lunch.csv").display().to_string()];
+    let from_dir = run(&[&d]);
+    assert_eq!(from_dir, run(&[&files[0], &files[1]]));
+    // The lunch (online, not allowed) is out of adherence: 1800 s more than the shift alone.
+    assert_ne!(from_dir, run(&[&s]));
+    let text = String::from_utf8(from_dir).unwrap();
+    assert!(text.contains(",2100,"), "{text}"); // 300 s late + 1800 s of lunch worked online
 }
 
 #[test]

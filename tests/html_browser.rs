@@ -4,9 +4,10 @@
 //! the SVG timelines the script draws; screenshots at desktop and phone width must show a
 //! page, not a blank.
 //!
-//! Chromium is required: `.ci/run` installs it (`apt-get install -y chromium`) when missing.
-//! Without it this test fails and says how to get it. `CHROMIUM=/path/to/chrome` picks
-//! another binary.
+//! Chromium is required in CI: `.ci/run` installs it (`apt-get install -y chromium`) when
+//! missing, and with `CI` set this test fails without it. On a developer's machine without
+//! Chromium it says so on stderr and passes, so `cargo test` on a fresh machine checks
+//! everything else. `CHROMIUM=/path/to/chrome` picks another binary.
 
 mod common;
 
@@ -17,22 +18,28 @@ use std::time::{Duration, Instant};
 use common::scenario::{self, Scenario, TARGET_RULES};
 
 fn chromium() -> PathBuf {
+    find_chromium().unwrap_or_else(|| {
+        panic!(
+            "the HTML report test needs a headless Chromium and found none on PATH (chromium, chromium-browser, google-chrome). \
+             Install it with `apt-get install -y chromium` (.ci/run does this), or set CHROMIUM=/path/to/chromium."
+        )
+    })
+}
+
+fn find_chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CHROMIUM") {
-        return PathBuf::from(p);
+        return Some(PathBuf::from(p));
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
         for dir in std::env::split_paths(&path) {
             let p = dir.join(name);
             if p.is_file() {
-                return p;
+                return Some(p);
             }
         }
     }
-    panic!(
-        "the HTML report test needs a headless Chromium and found none on PATH (chromium, chromium-browser, google-chrome). \
-         Install it with `apt-get install -y chromium` (.ci/run does this), or set CHROMIUM=/path/to/chromium."
-    );
+    None
 }
 
 /// Runs headless Chromium with the network off; returns its stdout. Fails after 60 s.
@@ -123,6 +130,10 @@ fn count(haystack: &str, needle: &str) -> usize {
 
 #[test]
 fn html_report_renders_in_a_headless_browser() {
+    if find_chromium().is_none() && std::env::var_os("CI").is_none() {
+        eprintln!("SKIPPED html_report_renders_in_a_headless_browser: no Chromium here (apt-get install -y chromium); CI runs it");
+        return;
+    }
     let (pages, csv) = scenario::small();
     let sc = Scenario::write(&pages, &csv, Some(TARGET_RULES));
     let dir = sc.files.dir.path().join("site");

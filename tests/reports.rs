@@ -203,6 +203,8 @@ fn html_is_self_contained_and_carries_the_figures() {
     for bad in ["<link", "src=\"http", "href=\"http", "url(http", "@import", "src=\"//"] {
         assert!(!html.contains(bad), "found {bad}");
     }
+    // No address at all: inline SVG needs no namespace URL.
+    assert!(!html.contains("http://") && !html.contains("https://"));
     // The timeline data is valid JSON and holds every selected shift.
     let start = html.find("<script id=\"adhere-data\" type=\"application/json\">").unwrap();
     let body = &html[start..];

@@ -124,11 +124,35 @@ pub fn duration_flag(name: &str, s: &str) -> Result<Ms> {
     time::parse_duration(s).ok_or_else(|| Error::usage(format!("--{name} {s:?} is not a duration; write e.g. 60m, 90s or 1h30m")))
 }
 
+/// Where `--skip-invalid` lists the rows it skipped when no `--rejects FILE` is given.
+pub const DEFAULT_REJECTS: &str = "adhere-rejects.csv";
+
+/// After reading schedules with `--skip-invalid`: writes the skipped rows and why to
+/// `--rejects FILE`, or, when rows were skipped and no file was named, to
+/// [`DEFAULT_REJECTS`] in the working directory. Returns the file written.
+pub fn write_rejects(skip_invalid: bool, rejects: Option<&Path>, rejected: &[crate::schedule::Rejected]) -> Result<Option<PathBuf>> {
+    let path = match rejects {
+        Some(p) => p.to_path_buf(),
+        None if skip_invalid && !rejected.is_empty() => PathBuf::from(DEFAULT_REJECTS),
+        None => return Ok(None),
+    };
+    write_atomic(&path, &crate::schedule::check::rejects_csv(rejected))?;
+    let n = rejected.len();
+    eprintln!("wrote {} ({n} rejected row{})", path.display(), if n == 1 { "" } else { "s" });
+    Ok(Some(path))
+}
+
 /// Prints warnings to stderr, one per line.
 pub fn print_warnings(warnings: &[String]) {
     for w in warnings {
         eprintln!("warning: {w}");
     }
+}
+
+/// Whether `--out PATH` names a directory: an existing one, one written with a trailing path
+/// separator, or a path without an extension (`--out report`, `--out site`).
+pub fn names_directory(path: &Path) -> bool {
+    path.is_dir() || path.as_os_str().to_string_lossy().ends_with(['/', std::path::MAIN_SEPARATOR]) || path.extension().is_none()
 }
 
 /// Writes the chosen view (or, for `--out DIR` without `--view`, every view) in `format`.
@@ -153,6 +177,11 @@ pub fn write_views(
             render(view.unwrap_or(ViewName::Shifts), &mut stdout)?;
             stdout.flush().map_err(|e| Error::io("stdout", e))?;
             Ok(vec![])
+        }
+        (Some(path), None) if !names_directory(path) => {
+            // `--out shifts.json` without `--view`: the default view to that file.
+            write_atomic_with(path, |w| render(ViewName::Shifts, w))?;
+            Ok(vec![path.to_path_buf()])
         }
         (Some(dir), None) => {
             let mut written = Vec::new();
@@ -184,10 +213,7 @@ pub fn write_document(report: &Report, doc: &Document, format: Format, out: Opti
             Ok(vec![])
         }
         Some(path) => {
-            let as_dir = path.is_dir()
-                || path.as_os_str().to_string_lossy().ends_with(['/', std::path::MAIN_SEPARATOR])
-                || path.extension().is_none();
-            let path = if as_dir { path.join(format!("report.{}", format.extension())) } else { path.to_path_buf() };
+            let path = if names_directory(path) { path.join(format!("report.{}", format.extension())) } else { path.to_path_buf() };
             write_atomic(&path, &bytes)?;
             Ok(vec![path])
         }

@@ -8,7 +8,6 @@ use super::common;
 use crate::activity::Activity;
 use crate::enrich::Enrichment;
 use crate::error::Result;
-use crate::report::write_atomic;
 use crate::rules::Rules;
 use crate::schedule::matching::MatchOn;
 use crate::schedule::roster::Roster;
@@ -47,7 +46,7 @@ pub struct InputArgs {
     #[arg(long)]
     pub skip_invalid: bool,
     /// With --skip-invalid: write the skipped rows and why to this CSV
-    /// (file,line,column,value,reason).
+    /// (file,line,column,value,reason); default adhere-rejects.csv when rows were skipped.
     #[arg(long, value_name = "FILE", requires = "skip_invalid")]
     pub rejects: Option<PathBuf>,
     /// Read every schedule file as this layout instead of detecting it
@@ -102,11 +101,7 @@ impl InputArgs {
         if let Some(r) = &roster {
             r.fill_teams(&mut sched.rows);
         }
-        if let Some(path) = &self.rejects {
-            write_atomic(path, &crate::schedule::check::rejects_csv(&sched.rejected))?;
-            let n = sched.rejected.len();
-            eprintln!("wrote {} ({n} rejected row{})", path.display(), if n == 1 { "" } else { "s" });
-        }
+        common::write_rejects(self.skip_invalid, self.rejects.as_deref(), &sched.rejected)?;
         let (activity, enrichment) = common::load_activity(&activity_paths, coverage, &self.enrich)?;
         Ok(Inputs { rules, zone, shift_gap, schedule: sched, activity, enrichment, roster })
     }

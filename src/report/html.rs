@@ -406,7 +406,7 @@ fn heatmap(h: &mut String, report: &Report, step_minutes: i64) {
     let _ = write!(
         h,
         "<p class=\"sub\">Adherence of every agent's scheduled time per local interval (each agent in its own zone); \
-         hover a cell for its figures; grey: only unknown state.</p><div class=\"scroll heat\"><svg xmlns=\"http://www.w3.org/2000/svg\" \
+         hover a cell for its figures; grey: only unknown state.</p><div class=\"scroll heat\"><svg \
          width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Interval adherence heatmap\">"
     );
     for (j, s) in slots.iter().enumerate() {

@@ -126,7 +126,7 @@
     var gutter = W < 520 ? 0 : 76, H = 88, x0 = gutter, x1 = W - 2, span = Math.max(s[3], 1);
     function X(rel) { return x0 + (x1 - x0) * rel / span; }
     var out = [];
-    out.push('<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="' + W + '" height="' + H +
+    out.push('<svg class="timeline" width="' + W + '" height="' + H +
       '" viewBox="0 0 ' + W + ' ' + H + '" role="img" aria-label="' + esc(D.agents[s[0]][0] + ' ' + s[1]) + ': scheduled activities above actual states">');
     // Hour ticks in local time.
     var pxPerHour = (x1 - x0) * 3600 / span;
