@@ -379,3 +379,33 @@ fn enrichment_files_work_like_a_store_and_bad_ones_say_what_they_should_be() {
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("bad.json") && stderr.contains("not an answer of the Users, Agent Groups"), "{stderr}");
 }
+
+#[test]
+fn documents_show_the_users_api_name_beside_the_schedule_key() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let run = |format: &str, enriched: bool| {
+        let mut cmd = adhere();
+        cmd.args(["report", "--format", format, "--activity"])
+            .arg(root.join("sample/activity"))
+            .arg("--schedule")
+            .arg(root.join("sample/schedule.csv"))
+            .arg("--rules")
+            .arg(root.join("sample/rules.toml"));
+        if enriched {
+            cmd.arg("--enrichment").arg(root.join("sample-enrichment"));
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    // users.json names E10001 "Ana Silva". The Markdown lists only the agents furthest below
+    // target: each of them carries its name.
+    let users: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(root.join("sample-enrichment/users.json")).unwrap()).unwrap();
+    let md = run("markdown", true);
+    let named = users.iter().filter_map(|u| u["fullName"].as_str()).filter(|n| md.contains(&format!(" ({n}) |"))).count();
+    assert!(named >= 5, "{md}");
+    let html = run("html", true);
+    assert!(html.contains("E10001</a> <span class=\"muted\">Ana Silva</span>"));
+    // Without users, the key alone.
+    assert!(!run("markdown", false).contains("Ana Silva"));
+}

@@ -60,6 +60,7 @@ fn states(page_text: &str, enrichment: &Enrichment, reason_names: ReasonNames) -
         team_adjusted_pct: vec![],
         period: None,
         warnings: vec![],
+        names: Default::default(),
     };
     view(&r, ViewName::States)
         .iter()

@@ -359,6 +359,21 @@ fn rate_limit_waits_are_bounded_per_request() {
 }
 
 #[test]
+fn a_v1_answer_to_a_v2_request_is_refused_not_stored() {
+    // This server drops `v` and answers v1, which may cut records silently: nothing may be
+    // stored as if it were the whole window.
+    let (data, from, _) = three_days();
+    let mock = Mock::start(Config { records: data, ignore_v: true, ..Config::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = oauth1(&mock);
+    let err = run(&mut h, dir.path(), &request(from, from + DAY, 1000)).unwrap_err().to_string();
+    assert!(err.contains("v1 page"), "{err}");
+    assert_eq!(mock.data_log().len(), 1, "not retried");
+    assert_eq!(mock.data_log()[0].param("v"), Some("2"));
+    assert!(store::read_manifest(dir.path()).unwrap().windows.is_empty());
+}
+
+#[test]
 fn a_persistent_retry_after_zero_still_waits_and_gives_up() {
     let (data, from, _) = three_days();
     let mock = Mock::start(Config { records: data, faults: vec![Fault::too_many(Some("0")); 80], ..Config::default() });

@@ -139,6 +139,9 @@ pub struct Report {
     /// First and last `shift_date` of the selected shifts.
     pub period: Option<(i64, i64)>,
     pub warnings: Vec<String>,
+    /// Schedule key → the matched agent's name from the Users API (only when users are
+    /// loaded), for the documents (Markdown, HTML) to show beside the key.
+    pub names: std::collections::BTreeMap<String, String>,
 }
 
 impl Report {
@@ -315,6 +318,12 @@ impl<'a> Engine<'a> {
             })?;
         }
         report.warnings = warnings;
+        for (a, m) in self.matches.agent.iter().enumerate() {
+            let name = m.and_then(|i| activity.agents[i].user.as_ref()).and_then(|u| u.display_name.clone());
+            if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
+                report.names.insert(self.shifts.agent_key[a].clone(), name);
+            }
+        }
         Ok(report)
     }
 

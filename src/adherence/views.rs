@@ -293,6 +293,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         team_adjusted_pct,
         period,
         warnings: Vec::new(),
+        names: Default::default(),
     })
 }
 

@@ -94,6 +94,7 @@ pub fn run(args: Args) -> Result<u8> {
         team_adjusted_pct: vec![],
         period: None,
         warnings: vec![],
+        names: Default::default(),
     };
     let written = common::write_views(&report, &[view], Some(view), args.format, args.out.as_deref())?;
     for p in &written {

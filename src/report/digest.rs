@@ -15,6 +15,8 @@ pub struct Row {
     pub name: Option<String>,
     /// The agent's team (agents only).
     pub team: Option<String>,
+    /// The agent's name from the Users API (agents only, when users are loaded).
+    pub full_name: Option<String>,
     pub agents: i64,
     pub shifts: i64,
     pub scheduled_seconds: f64,
@@ -96,6 +98,7 @@ fn rows(df: &polars::prelude::DataFrame, name_col: &str, with_team: bool) -> Vec
         .map(|i| Row {
             name: name[i].clone(),
             team: team[i].clone(),
+            full_name: None,
             agents: agents[i].unwrap_or(1),
             shifts: shifts[i].unwrap_or(0),
             scheduled_seconds: sched[i].unwrap_or(0.0),
@@ -122,6 +125,7 @@ impl Digest {
         let mut agents = rows(&report.agents, "agent", true);
         for a in &mut agents {
             a.target_pct = targets.for_team(a.team.as_deref());
+            a.full_name = a.name.as_ref().and_then(|k| report.names.get(k)).cloned();
         }
 
         let ex = &report.exceptions;

@@ -297,7 +297,10 @@ fn agent_row(h: &mut String, a: &Row, with_target: bool) {
         h,
         "<tr{}><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\"{}>{}</td><td class=\"num\"{}><b>{}</b></td><td class=\"num\"{}>{}</td>",
         if miss { " class=\"miss\"" } else { "" },
-        agent_link(a.name.as_deref().unwrap_or("")),
+        match &a.full_name {
+            Some(full) => format!("{} <span class=\"muted\">{}</span>", agent_link(a.name.as_deref().unwrap_or("")), esc(full)),
+            None => agent_link(a.name.as_deref().unwrap_or("")),
+        },
         a.team.as_deref().map(esc).unwrap_or_default(),
         a.shifts,
         dv(a.adherence_pct),

@@ -196,7 +196,10 @@ fn agent_table(w: &mut String, rows: &[&Row], with_target: bool) {
     }
     for r in rows {
         let mut cells = vec![
-            r.name.as_deref().map(md_escape).unwrap_or_default(),
+            match &r.full_name {
+                Some(full) => format!("{} ({})", r.name.as_deref().map(md_escape).unwrap_or_default(), md_escape(full)),
+                None => r.name.as_deref().map(md_escape).unwrap_or_default(),
+            },
             name(&r.team),
             r.shifts.to_string(),
             pct(r.adherence_pct),

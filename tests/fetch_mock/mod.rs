@@ -129,6 +129,8 @@ pub struct Config {
     pub inclusive_to: bool,
     /// Read `from` as exclusive: return records in (from, to] (another reading of the docs).
     pub exclusive_from: bool,
+    /// Answer as v1 whatever `v` says (a server or proxy that drops the parameter).
+    pub ignore_v: bool,
     /// Users API entities (deleted ones only with `include_deleted=true`).
     pub users: Vec<Value>,
     pub groups: Vec<Value>,
@@ -154,6 +156,7 @@ impl Default for Config {
             delay: Duration::ZERO,
             inclusive_to: false,
             exclusive_from: false,
+            ignore_v: false,
             users: Vec::new(),
             groups: Vec::new(),
             reasons: Vec::new(),
@@ -546,7 +549,7 @@ fn scramble(records: &mut [Value]) {
 fn status_changes(req: &Request, cfg: &Config) -> (u16, String) {
     let q = |k: &str| req.query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let mut causes = Vec::new();
-    let v = q("v").unwrap_or_else(|| "1".to_string());
+    let v = if cfg.ignore_v { "1".to_string() } else { q("v").unwrap_or_else(|| "1".to_string()) };
     match q("source") {
         None => causes.push("source: must not be null".to_string()),
         Some(s) if s.is_empty() || s.chars().count() > 20 => causes.push("source: size must be between 1 and 20".to_string()),
@@ -618,7 +621,10 @@ fn status_changes(req: &Request, cfg: &Config) -> (u16, String) {
         "startTimeL": from.to_string(), "endTimeL": to,
     });
     if v != "2" {
-        // v1: grouped by agent; limit and offset count agents.
+        // v1: grouped by agent; limit and offset count agents; a page holds at most
+        // 20 × limit × days-in-query state changes, the rest silently cut (liveperson-api.md §4.1).
+        let days = ((to - from + 86_399_999) / 86_400_000).max(1);
+        selected.truncate((20 * limit * days) as usize);
         let mut agents: Vec<i64> = selected.iter().map(|r| r["agentId"].as_i64().unwrap()).collect();
         agents.sort();
         agents.dedup();
