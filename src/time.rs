@@ -331,6 +331,20 @@ impl Zone {
         Some(Zone { name: s.to_string(), kind })
     }
 
+    /// The same zone under another written name (a calendar's `Eastern Standard Time` read
+    /// as America/New_York keeps the name it was written with).
+    pub fn written_as(self, name: &str) -> Zone {
+        Zone { name: name.to_string(), ..self }
+    }
+
+    /// The IANA name of the rules in use (`None` for a fixed offset), whatever the written name.
+    pub fn iana(&self) -> Option<&'static str> {
+        match self.kind {
+            ZoneKind::Iana(tz) => Some(tz.name()),
+            ZoneKind::Fixed(_) => None,
+        }
+    }
+
     /// The zone as written (SPEC: the `timezone` output field).
     pub fn name(&self) -> &str {
         &self.name

@@ -203,9 +203,10 @@ fn a_schedule_directory_is_read_file_by_file_in_name_order() {
     let (f, a, s) = setup(GOOD);
     let dir = f.dir.path().join("schedules");
     std::fs::create_dir(&dir).unwrap();
-    // The shift in one file and a lunch on top of it in another, plus a file that is not a
-    // schedule export (left out by its extension).
-    std::fs::write(dir.join("a-week.csv"), GOOD).unwrap();
+    // The shift (with an Open row at 12:00-12:30) in one file and a lunch at 12:00-12:30 in
+    // another: at a start tie the later file applies, so the order of the files decides.
+    // Plus a file that is not a schedule export (left out by its extension).
+    std::fs::write(dir.join("a-week.csv"), format!("{GOOD}E1,Open,2024-03-04 12:00,2024-03-04 12:30\n")).unwrap();
     std::fs::write(dir.join("b-lunch.csv"), "agent,activity,start,end\nE1,Lunch,2024-03-04 12:00,2024-03-04 12:30\n").unwrap();
     std::fs::write(dir.join("notes.md"), "not a schedule").unwrap();
     let run = |schedule: &[&str]| {
@@ -221,7 +222,10 @@ fn a_schedule_directory_is_read_file_by_file_in_name_order() {
     let files = [dir.join("a-week.csv").display().to_string(), dir.join("b-lunch.csv").display().to_string()];
     let from_dir = run(&[&d]);
     assert_eq!(from_dir, run(&[&files[0], &files[1]]));
-    // The lunch (online, not allowed) is out of adherence: 1800 s more than the shift alone.
+    // The other order lets a-week.csv's Open win the tie: different figures, so the
+    // directory was read in name order.
+    assert_ne!(from_dir, run(&[&files[1], &files[0]]));
+    // In name order the lunch applies, and the agent works it online (out of adherence).
     assert_ne!(from_dir, run(&[&s]));
     let text = String::from_utf8(from_dir).unwrap();
     assert!(text.contains(",2100,"), "{text}"); // 300 s late + 1800 s of lunch worked online

@@ -128,6 +128,7 @@ fn match_on_uses_only_the_named_field() {
     assert_eq!(by_login[0]["agent_id"], Value::Null);
     assert_eq!(by_login[0]["no_show"], true);
     assert!(stderr.contains("\"1\"") || stderr.contains(" 1"), "{stderr}");
+    assert!(stderr.contains("no activity and count") && stderr.contains("\"1\""), "{stderr}");
     // Auto: employeeId first, then login ignoring case.
     let sched =
         f.write("s2.csv", "agent,activity,start,end\nAGENT1@example.com,Open,2024-03-04 09:00,2024-03-04 17:00\n").display().to_string();
@@ -151,6 +152,7 @@ fn several_matching_agents_take_the_smallest_agent_id_with_a_warning() {
     let (s, stderr) = shifts(&f, &v2, &sched, &[]);
     assert_eq!(s[0]["agent_id"], 4);
     assert!(stderr.contains("warning"), "{stderr}");
+    assert!(stderr.contains("matches 2 LivePerson agents") && stderr.contains("using the smallest agentId 4"), "{stderr}");
 }
 
 #[test]

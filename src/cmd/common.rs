@@ -193,7 +193,8 @@ pub fn write_views(
             Ok(written)
         }
         (Some(path), Some(view)) => {
-            let path = if path.is_dir() { path.join(format!("{}.{}", view.name(), format.extension())) } else { path.to_path_buf() };
+            let path =
+                if names_directory(path) { path.join(format!("{}.{}", view.name(), format.extension())) } else { path.to_path_buf() };
             write_atomic_with(&path, |w| render(view, w))?;
             Ok(vec![path])
         }

@@ -21,7 +21,8 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use icalendar::parser::{Component, Property};
 
 use super::datetime::{add_length, parse_iso_duration, place_local};
-use super::rows::{read_zone, ReadOptions, Rejected, Row, ScheduleRows};
+use super::rows::{ReadOptions, Rejected, Row, ScheduleRows};
+use super::windows_zones::read_calendar_zone;
 use super::{reject_or_fail, Format};
 use crate::error::{Error, Location, Result};
 use crate::time::{self, Ms, Zone, DAY};
@@ -68,10 +69,7 @@ impl Format for ICalendar {
             cal.properties.iter().find(|p| p.name.as_str().eq_ignore_ascii_case(name)).map(|p| p.val.as_str().trim().to_string())
         };
         let cal_zone = match cal_prop("X-WR-TIMEZONE").filter(|z| !z.is_empty()) {
-            Some(z) => match super::windows_zones::calendar_zone(&z) {
-                Some(zone) => zone,
-                None => read_zone(&z, || Location::file(path).column("X-WR-TIMEZONE").value(z.clone()))?,
-            },
+            Some(z) => read_calendar_zone(&z, || Location::file(path).column("X-WR-TIMEZONE").value(z.clone()))?,
             None => opts.default_zone.clone(),
         };
         let feed_agent = cal_prop("X-WR-CALNAME")
@@ -170,13 +168,7 @@ impl Ctx<'_> {
     /// The zone of a DTSTART-like property.
     fn zone_of(&self, p: &Property, line: u64) -> Result<Zone> {
         match param(p, "TZID") {
-            Some(z) if !z.is_empty() => super::windows_zones::calendar_zone(z).ok_or_else(|| {
-                Error::input_hint(
-                    self.loc(line, &format!("{};TZID", p.name.as_str()), z),
-                    "unknown time zone",
-                    "use an IANA name such as Europe/London, a Windows zone id such as Eastern Standard Time, or a fixed offset such as UTC+05:30",
-                )
-            }),
+            Some(z) if !z.is_empty() => read_calendar_zone(z, || self.loc(line, &format!("{};TZID", p.name.as_str()), z)),
             _ => Ok(self.cal_zone.clone()),
         }
     }

@@ -5,6 +5,7 @@
 //! `windowsZones.xml` gives for the territory `001`, so daylight saving follows the zone's rules
 //! rather than a fixed offset.
 
+use crate::error::{Error, Location, Result};
 use crate::time::Zone;
 
 /// (Windows id, the display name after its `(UTC±hh:mm) ` prefix, IANA zone).
@@ -61,29 +62,39 @@ const WINDOWS: &[(&str, &str, &str)] = &[
     ("New Zealand Standard Time", "Auckland, Wellington", "Pacific/Auckland"),
 ];
 
-/// The zone a calendar's `TZID` names: an IANA name or fixed offset ([`Zone::parse`]), a
-/// path-style id ending in an IANA name, a Windows zone id or display name, or, last, the
-/// fixed offset of a `(UTC±hh:mm) …` display name this table does not know.
+/// The zone a calendar's `TZID` (or `X-WR-TIMEZONE`) names: an IANA name or fixed offset
+/// ([`Zone::parse`]), a path-style id ending in an IANA name, a Windows zone id or display
+/// name, or, last, the fixed offset of a `(UTC±hh:mm) …` display name this table does not
+/// know. The zone keeps the name as written (SPEC §4.2: the `timezone` output field).
 pub fn calendar_zone(tzid: &str) -> Option<Zone> {
-    let tzid = tzid.trim().trim_matches('"');
-    if let Some(z) = Zone::parse(tzid.trim_start_matches('/')) {
+    let written = tzid.trim().trim_matches('"').trim_start_matches('/');
+    if let Some(z) = Zone::parse(written) {
         return Some(z);
     }
-    // `/mozilla.org/20050126_1/America/New_York`, `/softwarestudio.org/Olson_20011030_5/Europe/Paris`:
+    // `mozilla.org/20050126_1/America/New_York`, `softwarestudio.org/Olson_20011030_5/Europe/Paris`:
     // the longest tail of path segments that is a zone name.
-    let parts: Vec<&str> = tzid.split('/').filter(|p| !p.is_empty()).collect();
-    for from in 1..parts.len() {
-        if let Some(z) = Zone::parse(&parts[from..].join("/")) {
-            return Some(z);
-        }
-    }
-    let display = tzid.strip_prefix('(').and_then(|rest| rest.split_once(')')).map(|(_, name)| name.trim());
-    let iana = WINDOWS.iter().find(|(id, name, _)| id.eq_ignore_ascii_case(tzid) || display.is_some_and(|d| d.eq_ignore_ascii_case(name)));
-    if let Some((_, _, iana)) = iana {
-        return Zone::parse(iana);
-    }
-    let offset = tzid.strip_prefix('(')?.split(')').next()?;
-    Zone::parse(offset)
+    let parts: Vec<&str> = written.split('/').filter(|p| !p.is_empty()).collect();
+    let from_path = (1..parts.len()).find_map(|from| Zone::parse(&parts[from..].join("/")));
+    let display = written.strip_prefix('(').and_then(|rest| rest.split_once(')')).map(|(_, name)| name.trim());
+    let from_table = || {
+        WINDOWS
+            .iter()
+            .find(|(id, name, _)| id.eq_ignore_ascii_case(written) || display.is_some_and(|d| d.eq_ignore_ascii_case(name)))
+            .and_then(|(_, _, iana)| Zone::parse(iana))
+    };
+    let from_offset = || Zone::parse(written.strip_prefix('(')?.split(')').next()?);
+    from_path.or_else(from_table).or_else(from_offset).map(|z| z.written_as(written))
+}
+
+/// [`calendar_zone`], or an error at `loc` saying which names are read.
+pub fn read_calendar_zone(tzid: &str, loc: impl Fn() -> Location) -> Result<Zone> {
+    calendar_zone(tzid).ok_or_else(|| {
+        Error::input_hint(
+            loc(),
+            "unknown time zone",
+            "use an IANA name such as Europe/London, a Windows zone id such as Eastern Standard Time, or a fixed offset such as UTC+05:30",
+        )
+    })
 }
 
 #[cfg(test)]
@@ -92,7 +103,9 @@ mod tests {
 
     #[test]
     fn calendar_tzids_from_outlook_thunderbird_and_display_names() {
-        let name = |s: &str| calendar_zone(s).map(|z| z.name().to_string());
+        // The IANA rules behind each name; the written name is kept.
+        let name = |s: &str| calendar_zone(s).and_then(|z| z.iana()).map(str::to_string);
+        assert_eq!(calendar_zone("Eastern Standard Time").unwrap().name(), "Eastern Standard Time");
         assert_eq!(name("Europe/London").as_deref(), Some("Europe/London"));
         assert_eq!(name("/mozilla.org/20050126_1/America/New_York").as_deref(), Some("America/New_York"));
         assert_eq!(name("/softwarestudio.org/Olson_20011030_5/Europe/Paris").as_deref(), Some("Europe/Paris"));
@@ -102,6 +115,8 @@ mod tests {
         assert_eq!(name("(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi").as_deref(), Some("Asia/Kolkata"));
         // Unknown display name: its fixed offset.
         assert!(calendar_zone("(UTC+03:00) Somewhere New").is_some());
+        let fixed = calendar_zone("(UTC+03:00) Somewhere New").unwrap();
+        assert_eq!((fixed.iana(), fixed.offset_at(0)), (None, 3 * 3600));
         assert!(calendar_zone("Mars Standard Time").is_none());
     }
 }
