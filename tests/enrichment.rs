@@ -61,6 +61,7 @@ fn states(page_text: &str, enrichment: &Enrichment, reason_names: ReasonNames) -
         period: None,
         warnings: vec![],
         names: Default::default(),
+        shift_figures: Default::default(),
     };
     view(&r, ViewName::States)
         .iter()

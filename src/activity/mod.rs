@@ -159,6 +159,8 @@ pub struct Activity {
     /// carried none, -1 or 0).
     pub reason_ids: Vec<Option<i64>>,
     pub stats: LoadStats,
+    /// Agents whose records were left out ([`LoadOptions::exclude_agents`]), sorted.
+    pub excluded: Vec<i64>,
     pub warnings: Vec<String>,
 }
 
@@ -268,60 +270,15 @@ impl Activity {
         drop(reason_of_record);
         let agents = crate::timing::stage("activity: agents", || build_agents(&raw, &all, &order));
 
-        let coverage_source;
-        let coverage = if !timeframes.is_empty() {
-            if opts.coverage.is_some() {
-                warnings.push("--coverage is ignored: the activity inputs carry their own timeframes".to_string());
-            }
-            coverage_source = CoverageSource::Timeframes;
-            Coverage::union(timeframes)
-        } else if let Some((s, e)) = opts.coverage {
-            coverage_source = CoverageSource::Flag;
-            Coverage::union(vec![(s, e)])
-        } else {
-            coverage_source = CoverageSource::Records;
+        let records_span = || {
             let first = all.iter().map(|&i| raw.time[i as usize]).min();
             let last = all.iter().map(|&i| raw.time[i as usize]).max();
-            match (first, last) {
-                (Some(a), Some(b)) => Coverage::union(vec![(a, b)]),
-                _ => Coverage::default(),
-            }
+            first.zip(last)
         };
-        if stats.dropped_missing > 0 {
-            warnings.push(format!(
-                "{} record{} dropped: no agentId or no readable time",
-                stats.dropped_missing,
-                plural(stats.dropped_missing)
-            ));
-        }
-        if stats.excluded_records > 0 {
-            let mut ids: Vec<i64> = excluded.into_iter().collect();
-            ids.sort_unstable();
-            let shown: Vec<String> = ids.iter().take(10).map(i64::to_string).collect();
-            warnings.push(format!(
-                "{} bot or API user agent{} left out ({} record{}; agentId {}{}); --include-bots keeps them",
-                ids.len(),
-                plural(ids.len() as u64),
-                stats.excluded_records,
-                plural(stats.excluded_records),
-                shown.join(", "),
-                if ids.len() > 10 { ", …" } else { "" }
-            ));
-        }
-        if stats.dropped_type > 0 {
-            warnings.push(format!(
-                "{} record{} dropped: statusType not 1, 3 or 4, or a state change whose statusSubType is not 1-4",
-                stats.dropped_type,
-                plural(stats.dropped_type)
-            ));
-        }
-        if stats.bad_timeframes > 0 {
-            warnings.push(format!(
-                "{} page timeframe{} ignored: unreadable, or the end is not after the start",
-                stats.bad_timeframes,
-                plural(stats.bad_timeframes)
-            ));
-        }
+        let (coverage, coverage_source, coverage_ignored) = coverage_of(timeframes, opts.coverage, records_span);
+        let mut excluded: Vec<i64> = excluded.into_iter().collect();
+        excluded.sort_unstable();
+        warnings.extend(load_warnings(&stats, &excluded, coverage_ignored));
 
         let events = DataFrame::new_infer_height(vec![
             Column::new("agent_id".into(), agent_id),
@@ -331,7 +288,7 @@ impl Activity {
             Column::new("state".into(), state_col),
             Column::new("reason".into(), reason_col),
         ])?;
-        Ok(Activity { events, agents, coverage, coverage_source, reasons, reason_ids, stats, warnings })
+        Ok(Activity { events, agents, coverage, coverage_source, reasons, reason_ids, stats, excluded, warnings })
     }
 
     /// A column of the events frame as a contiguous slice.
@@ -347,6 +304,62 @@ impl Activity {
     pub fn reason_text(&self, code: u32) -> Option<&str> {
         (code != NO_REASON).then(|| self.reasons[code as usize].as_str()).filter(|t| !t.is_empty())
     }
+}
+
+/// The coverage of the inputs: their timeframes, else `--coverage`, else `[first record,
+/// last record)`; and whether `--coverage` was given but ignored.
+pub fn coverage_of(
+    timeframes: Vec<(Ms, Ms)>,
+    flag: Option<(Ms, Ms)>,
+    records_span: impl FnOnce() -> Option<(Ms, Ms)>,
+) -> (Coverage, CoverageSource, bool) {
+    if !timeframes.is_empty() {
+        (Coverage::union(timeframes), CoverageSource::Timeframes, flag.is_some())
+    } else if let Some((s, e)) = flag {
+        (Coverage::union(vec![(s, e)]), CoverageSource::Flag, false)
+    } else {
+        let c = records_span().map(|(a, b)| Coverage::union(vec![(a, b)])).unwrap_or_default();
+        (c, CoverageSource::Records, false)
+    }
+}
+
+/// The warnings loading gives: records dropped or left out, repeats of page timeframes.
+/// `excluded` are the agents left out, sorted.
+pub fn load_warnings(stats: &LoadStats, excluded: &[i64], coverage_ignored: bool) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if coverage_ignored {
+        warnings.push("--coverage is ignored: the activity inputs carry their own timeframes".to_string());
+    }
+    if stats.dropped_missing > 0 {
+        warnings.push(format!("{} record{} dropped: no agentId or no readable time", stats.dropped_missing, plural(stats.dropped_missing)));
+    }
+    if stats.excluded_records > 0 {
+        let shown: Vec<String> = excluded.iter().take(10).map(i64::to_string).collect();
+        warnings.push(format!(
+            "{} bot or API user agent{} left out ({} record{}; agentId {}{}); --include-bots keeps them",
+            excluded.len(),
+            plural(excluded.len() as u64),
+            stats.excluded_records,
+            plural(stats.excluded_records),
+            shown.join(", "),
+            if excluded.len() > 10 { ", …" } else { "" }
+        ));
+    }
+    if stats.dropped_type > 0 {
+        warnings.push(format!(
+            "{} record{} dropped: statusType not 1, 3 or 4, or a state change whose statusSubType is not 1-4",
+            stats.dropped_type,
+            plural(stats.dropped_type)
+        ));
+    }
+    if stats.bad_timeframes > 0 {
+        warnings.push(format!(
+            "{} page timeframe{} ignored: unreadable, or the end is not after the start",
+            stats.bad_timeframes,
+            plural(stats.bad_timeframes)
+        ));
+    }
+    warnings
 }
 
 fn plural(n: u64) -> &'static str {

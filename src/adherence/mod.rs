@@ -5,6 +5,7 @@
 //! Polars frames ([`views`]). It returns data, never text: formatting is `report`'s job.
 
 pub mod explain;
+pub mod partition;
 pub mod productivity;
 pub mod states;
 pub mod sweep;
@@ -142,6 +143,9 @@ pub struct Report {
     /// Schedule key → the matched agent's name from the Users API (only when users are
     /// loaded), for the documents (Markdown, HTML) to show beside the key.
     pub names: std::collections::BTreeMap<String, String>,
+    /// One row per selected shift: the integer figures (milliseconds, counts) the agents,
+    /// teams and overall roll-ups sum, by `agent_idx` (schedule agent) and `team`.
+    pub shift_figures: DataFrame,
 }
 
 impl Report {

@@ -253,22 +253,8 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
     cols.extend(by_agent.columns().iter().filter(|c| c.name() != "agent_idx").cloned());
     let agents_df = DataFrame::new(agent_rows.len(), cols)?;
 
-    // ---- teams ----
-    let teams_df = collect_rollup(
-        rollup(internal.clone().lazy(), vec![col("team")], true)
-            .sort(["team"], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true)),
-    )?;
-    let team_adjusted_pct: Vec<(Option<String>, Option<f64>)> = teams_df
-        .column("team")?
-        .str()?
-        .iter()
-        .zip(teams_df.column("adjusted_adherence_pct")?.f64()?.iter())
-        .map(|(t, p)| (t.map(str::to_string), p))
-        .collect();
-
-    // ---- overall ----
-    let all = collect_rollup(rollup(internal.lazy().with_column(lit(1u32).alias("_all")), vec![col("_all")], true))?;
-    let overall = overall_from(&all)?;
+    // ---- teams, overall ----
+    let (teams_df, team_adjusted_pct, overall) = rollups(&internal)?;
 
     // ---- exceptions ----
     let exceptions_df = crate::timing::stage("views: exceptions", || exceptions_frame(ctx, &id))?;
@@ -294,7 +280,31 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         period,
         warnings: Vec::new(),
         names: Default::default(),
+        shift_figures: internal,
     })
+}
+
+/// Each team's adjusted adherence (null team = None), in the teams view's order.
+pub type TeamPcts = Vec<(Option<String>, Option<f64>)>;
+
+/// The teams view, each team's adjusted adherence and the overall figures, from the
+/// internal per-shift frame ([`Report::shift_figures`]; several partitions' frames may be
+/// stacked, their `agent_idx` made distinct).
+pub fn rollups(internal: &DataFrame) -> Result<(DataFrame, TeamPcts, Overall)> {
+    let teams_df = collect_rollup(
+        rollup(internal.clone().lazy(), vec![col("team")], true)
+            .sort(["team"], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true)),
+    )?;
+    let team_adjusted_pct: Vec<(Option<String>, Option<f64>)> = teams_df
+        .column("team")?
+        .str()?
+        .iter()
+        .zip(teams_df.column("adjusted_adherence_pct")?.f64()?.iter())
+        .map(|(t, p)| (t.map(str::to_string), p))
+        .collect();
+    let all = collect_rollup(rollup(internal.clone().lazy().with_column(lit(1u32).alias("_all")), vec![col("_all")], true))?;
+    let overall = overall_from(&all)?;
+    Ok((teams_df, team_adjusted_pct, overall))
 }
 
 /// Sums the internal shift frame by `keys`, then divides. With `count_agents`, adds the

@@ -70,13 +70,20 @@ pub struct EnrichArgs {
 /// Loads the enrichment (stores among `activity_paths`, then `--enrichment`) and the
 /// activity with it: configured reason texts, bots left out, names and teams applied.
 pub fn load_activity(activity_paths: &[PathBuf], coverage: Option<(Ms, Ms)>, e: &EnrichArgs) -> Result<(Activity, Enrichment)> {
+    let (enrichment, opts) = load_enrichment(activity_paths, e)?;
+    let activity = crate::enrich::load_activity(activity_paths, coverage, &enrichment, &opts)?;
+    Ok((activity, enrichment))
+}
+
+/// The enrichment of the activity inputs and `--enrichment` (none with
+/// `--no-enrichment`), said on stderr, and the options that apply it.
+pub fn load_enrichment(activity_paths: &[PathBuf], e: &EnrichArgs) -> Result<(Enrichment, EnrichOptions)> {
     let enrichment = if e.no_enrichment { Enrichment::default() } else { Enrichment::for_inputs(activity_paths, &e.enrichment)? };
     let opts = EnrichOptions { include_bots: e.include_bots, team_level: e.team_level, reason_names: e.reason_names };
-    let activity = crate::enrich::load_activity(activity_paths, coverage, &enrichment, &opts)?;
     if !enrichment.is_empty() {
         eprintln!("adhere: {}", enrichment.describe());
     }
-    Ok((activity, enrichment))
+    Ok((enrichment, opts))
 }
 
 /// The closed conversations by agent for the productivity view (None when none loaded).
@@ -155,8 +162,32 @@ pub fn names_directory(path: &Path) -> bool {
     path.is_dir() || path.as_os_str().to_string_lossy().ends_with(['/', std::path::MAIN_SEPARATOR]) || path.extension().is_none()
 }
 
-/// Writes the chosen view (or, for `--out DIR` without `--view`, every view) in `format`.
-/// Returns the paths written (empty when printed to stdout).
+/// Where each view goes: stdout (None) or a file. `--out FILE` without `--view` takes the
+/// shifts view; `--out DIR` every view in `views`, as `DIR/<view>.<ext>`.
+pub fn view_targets(
+    views: &[ViewName],
+    single: Option<ViewName>,
+    format: Format,
+    out: Option<&Path>,
+) -> Result<Vec<(ViewName, Option<PathBuf>)>> {
+    Ok(match (out, single) {
+        (None, view) => {
+            if format.is_binary() {
+                return Err(Error::usage(format!("--format {} writes binary data: give --out FILE or --out DIR", format.extension())));
+            }
+            vec![(view.unwrap_or(ViewName::Shifts), None)]
+        }
+        (Some(path), None) if !names_directory(path) => vec![(ViewName::Shifts, Some(path.to_path_buf()))],
+        (Some(dir), None) => views.iter().map(|&v| (v, Some(dir.join(format!("{}.{}", v.name(), format.extension()))))).collect(),
+        (Some(path), Some(view)) => {
+            let path =
+                if names_directory(path) { path.join(format!("{}.{}", view.name(), format.extension())) } else { path.to_path_buf() };
+            vec![(view, Some(path))]
+        }
+    })
+}
+
+/// Writes the views of a report (see [`view_targets`]); returns the files written.
 pub fn write_views(
     report: &Report,
     views: &[ViewName],
@@ -167,38 +198,22 @@ pub fn write_views(
     let exp = exporter(format)?;
     let render =
         |view: ViewName, w: &mut dyn std::io::Write| exp.write_to(&Output { view, frame: report.view(view), report: Some(report) }, w);
-    match (out, single) {
-        (None, view) => {
-            if format.is_binary() {
-                return Err(Error::usage(format!("--format {} writes binary data: give --out FILE or --out DIR", format.extension())));
+    let mut written = Vec::new();
+    for (view, target) in view_targets(views, single, format, out)? {
+        match target {
+            None => {
+                use std::io::Write;
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                render(view, &mut stdout)?;
+                stdout.flush().map_err(|e| Error::io("stdout", e))?;
             }
-            use std::io::Write;
-            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            render(view.unwrap_or(ViewName::Shifts), &mut stdout)?;
-            stdout.flush().map_err(|e| Error::io("stdout", e))?;
-            Ok(vec![])
-        }
-        (Some(path), None) if !names_directory(path) => {
-            // `--out shifts.json` without `--view`: the default view to that file.
-            write_atomic_with(path, |w| render(ViewName::Shifts, w))?;
-            Ok(vec![path.to_path_buf()])
-        }
-        (Some(dir), None) => {
-            let mut written = Vec::new();
-            for &v in views {
-                let path = dir.join(format!("{}.{}", v.name(), format.extension()));
-                write_atomic_with(&path, |w| render(v, w))?;
+            Some(path) => {
+                write_atomic_with(&path, |w| render(view, w))?;
                 written.push(path);
             }
-            Ok(written)
-        }
-        (Some(path), Some(view)) => {
-            let path =
-                if names_directory(path) { path.join(format!("{}.{}", view.name(), format.extension())) } else { path.to_path_buf() };
-            write_atomic_with(&path, |w| render(view, w))?;
-            Ok(vec![path])
         }
     }
+    Ok(written)
 }
 
 /// Writes a whole-report document (Markdown, HTML): to stdout, or to `out` — as

@@ -77,10 +77,32 @@ pub struct Inputs {
     pub roster: Option<Roster>,
 }
 
+/// The inputs besides activity: rules, zone, schedules (rejects written), roster, and where
+/// the activity is.
+pub struct ScheduleSide {
+    pub rules: Rules,
+    pub zone: Zone,
+    pub shift_gap: Ms,
+    pub schedule: ScheduleInput,
+    pub roster: Option<Roster>,
+    /// `--coverage`.
+    pub coverage: Option<(Ms, Ms)>,
+    /// The activity inputs (the bundled sample when neither activity nor schedule is given).
+    pub activity_paths: Vec<PathBuf>,
+}
+
 impl InputArgs {
     /// Reads rules, roster, schedules (writing `--rejects`) and activity, or the bundled
     /// sample data when neither activity nor schedule is given.
     pub fn load(&self) -> Result<Inputs> {
+        let side = self.load_schedule_side()?;
+        let (activity, enrichment) = common::load_activity(&side.activity_paths, side.coverage, &self.enrich)?;
+        let ScheduleSide { rules, zone, shift_gap, schedule, roster, .. } = side;
+        Ok(Inputs { rules, zone, shift_gap, schedule, activity, enrichment, roster })
+    }
+
+    /// Everything [`InputArgs::load`] reads but the activity.
+    pub fn load_schedule_side(&self) -> Result<ScheduleSide> {
         let (activity_paths, schedule_paths, rules_path) = common::input_paths(&self.activity, &self.schedule, self.rules.as_ref())?;
         let rules = match &rules_path {
             Some(p) => Rules::load(p)?,
@@ -102,7 +124,6 @@ impl InputArgs {
             r.fill_teams(&mut sched.rows);
         }
         common::write_rejects(self.skip_invalid, self.rejects.as_deref(), &sched.rejected)?;
-        let (activity, enrichment) = common::load_activity(&activity_paths, coverage, &self.enrich)?;
-        Ok(Inputs { rules, zone, shift_gap, schedule: sched, activity, enrichment, roster })
+        Ok(ScheduleSide { rules, zone, shift_gap, schedule: sched, roster, coverage, activity_paths })
     }
 }

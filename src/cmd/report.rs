@@ -18,11 +18,17 @@
 use std::path::PathBuf;
 
 use super::common;
-use super::inputs::{InputArgs, Inputs};
+use super::inputs::{InputArgs, ScheduleSide};
+use crate::activity::Activity;
+use crate::adherence::partition::StoreInput;
 use crate::adherence::targets::Targets;
-use crate::adherence::{self, explain, Engine, ViewName};
+use crate::adherence::{self, explain, Engine, Report, ViewName};
 use crate::error::{Error, Result};
+use crate::report::stream::ViewSink;
 use crate::report::{summary, write_atomic, Document, Format};
+use crate::rules::Rules;
+use crate::schedule::matching::Matches;
+use crate::schedule::ScheduleInput;
 use crate::time::{self, MINUTE};
 
 /// Flags of `adhere report`.
@@ -59,6 +65,45 @@ pub struct Args {
     /// whether each was met) as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
+    /// Compute in N agent partitions, reading a fetch store one partition at a time, so that
+    /// memory stays flat however many days the store holds (same figures and files; csv,
+    /// json, ndjson or parquet). auto: one partition per about 8 million records of a store
+    /// when the format allows it, else 1.
+    #[arg(long, default_value = "auto", value_name = "N|auto")]
+    pub partitions: String,
+}
+
+/// `--partitions`: how many partitions this run uses.
+fn partitions(args: &Args, activity_paths: &[PathBuf]) -> Result<usize> {
+    let store = match activity_paths {
+        [one] if crate::liveperson::store::is_store(one) => Some(one),
+        _ => None,
+    };
+    let streamable = matches!(args.format, Format::Csv | Format::Json | Format::Ndjson | Format::Parquet);
+    if args.partitions == "auto" {
+        return match store {
+            Some(dir) if streamable => adherence::partition::auto_partitions(dir),
+            _ => Ok(1),
+        };
+    }
+    let n: usize = args
+        .partitions
+        .parse()
+        .ok()
+        .filter(|&n| (1..=10_000).contains(&n))
+        .ok_or_else(|| Error::usage(format!("--partitions {:?} must be auto or a whole number from 1 to 10000", args.partitions)))?;
+    if n > 1 && store.is_none() {
+        return Err(Error::usage(
+            "--partitions needs one `adhere fetch` store as --activity (API pages are read whole); drop --partitions or fetch into a store",
+        ));
+    }
+    if n > 1 && !streamable {
+        return Err(Error::usage(format!(
+            "--format {} needs the whole report at once; with --partitions, use csv, json, ndjson or parquet",
+            args.format.extension().replace("md", "markdown").replace("txt", "table")
+        )));
+    }
+    Ok(n)
 }
 
 pub fn run(args: Args) -> Result<u8> {
@@ -73,7 +118,8 @@ pub fn run(args: Args) -> Result<u8> {
     if ![15 * MINUTE, 30 * MINUTE, 60 * MINUTE].contains(&interval) {
         return Err(Error::usage(format!("--interval {:?} must be 15m, 30m or 60m", args.interval)));
     }
-    let Inputs { rules, zone, shift_gap, schedule: sched, activity, enrichment, roster } = args.input.load()?;
+    let side = args.input.load_schedule_side()?;
+    let parts = partitions(&args, &side.activity_paths)?;
 
     if args.format.is_document() && args.view.is_some() {
         return Err(Error::usage(format!(
@@ -87,6 +133,11 @@ pub fn run(args: Args) -> Result<u8> {
         (None, Some(_)) => ViewName::ALL.to_vec(),
         (None, None) => vec![ViewName::Shifts],
     };
+    if parts > 1 {
+        return run_partitioned(&args, side, parts, views, interval, from, to);
+    }
+    let (activity, enrichment) = common::load_activity(&side.activity_paths, side.coverage, &args.input.enrich)?;
+    let ScheduleSide { rules, zone, shift_gap, schedule: sched, roster, .. } = side;
     let opts = adherence::Options {
         shift_gap,
         interval,
@@ -101,36 +152,9 @@ pub fn run(args: Args) -> Result<u8> {
     let engine =
         crate::timing::stage("engine: prepare (shifts, matching, timelines)", || Engine::new(&activity, &sched.rows, &rules, &opts))?;
     let mut report = engine.report()?;
-    // Never drop either side silently: active agents that no schedule key matched.
-    let (_, unscheduled) = crate::schedule::roster::unmatched(&engine.shifts.agent_key, &engine.matches, &activity);
-    if !unscheduled.is_empty() {
-        let shown: Vec<String> = unscheduled
-            .iter()
-            .take(20)
-            .map(|&i| {
-                let a = &activity.agents[i];
-                a.login_name.clone().or_else(|| a.employee_id.clone()).unwrap_or_else(|| a.agent_id.to_string())
-            })
-            .collect();
-        report.warnings.push(format!(
-            "{} LivePerson agent{} with activity {} no schedule (see `adhere states` for their time in state): {}{}",
-            unscheduled.len(),
-            if unscheduled.len() == 1 { "" } else { "s" },
-            if unscheduled.len() == 1 { "has" } else { "have" },
-            shown.join(", "),
-            if unscheduled.len() > 20 { ", …" } else { "" }
-        ));
-    }
-    if !sched.rejected.is_empty() {
-        report.warnings.push(format!(
-            "{} schedule row{} skipped (--skip-invalid); see the warnings above",
-            sched.rejected.len(),
-            if sched.rejected.len() == 1 { "" } else { "s" }
-        ));
-    }
+    report.warnings.extend(run_warnings(&engine.shifts.agent_key, &engine.matches, &activity, &sched));
     common::print_warnings(&report.warnings);
-    let targets = Targets::new(&rules, args.fail_under);
-    let mut doc = Document::new(&rules, targets.clone());
+    let mut doc = Document::new(&rules, Targets::new(&rules, args.fail_under));
     doc.interval = interval;
     if args.format == Format::Html {
         doc.explanations = Some(explain::explain_selected(&engine));
@@ -140,13 +164,105 @@ pub fn run(args: Args) -> Result<u8> {
     } else {
         crate::timing::stage("write views", || common::write_views(&report, &views, args.view, args.format, args.out.as_deref()))?
     };
-    for p in &written {
+    finish(&args, &rules, &report, &doc, &written)
+}
+
+/// The warnings of the run beyond the engine's: active agents no schedule key matched, and
+/// schedule rows skipped.
+fn run_warnings(keys: &[String], matches: &Matches, activity: &Activity, sched: &ScheduleInput) -> Vec<String> {
+    let mut warnings = Vec::new();
+    // Never drop either side silently: active agents that no schedule key matched.
+    let (_, unscheduled) = crate::schedule::roster::unmatched(keys, matches, activity);
+    if !unscheduled.is_empty() {
+        let shown: Vec<String> = unscheduled
+            .iter()
+            .take(20)
+            .map(|&i| {
+                let a = &activity.agents[i];
+                a.login_name.clone().or_else(|| a.employee_id.clone()).unwrap_or_else(|| a.agent_id.to_string())
+            })
+            .collect();
+        warnings.push(format!(
+            "{} LivePerson agent{} with activity {} no schedule (see `adhere states` for their time in state): {}{}",
+            unscheduled.len(),
+            if unscheduled.len() == 1 { "" } else { "s" },
+            if unscheduled.len() == 1 { "has" } else { "have" },
+            shown.join(", "),
+            if unscheduled.len() > 20 { ", …" } else { "" }
+        ));
+    }
+    if !sched.rejected.is_empty() {
+        warnings.push(format!(
+            "{} schedule row{} skipped (--skip-invalid); see the warnings above",
+            sched.rejected.len(),
+            if sched.rejected.len() == 1 { "" } else { "s" }
+        ));
+    }
+    warnings
+}
+
+/// A report in agent partitions (`--partitions N`): every view streamed to its file as each
+/// partition is computed.
+fn run_partitioned(
+    args: &Args,
+    side: ScheduleSide,
+    parts: usize,
+    views: Vec<ViewName>,
+    interval: i64,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<u8> {
+    let (enrichment, eo) = common::load_enrichment(&side.activity_paths, &args.input.enrich)?;
+    let ScheduleSide { rules, zone, shift_gap, schedule: sched, roster, coverage, activity_paths } = side;
+    let opts = adherence::Options {
+        shift_gap,
+        interval,
+        from,
+        to,
+        default_zone: zone,
+        match_on: args.input.match_on,
+        views: views.clone(),
+        closed_conversations: common::closed_conversations(&enrichment),
+        roster,
+    };
+    let enrich = |a: &mut Activity| enrichment.apply(a, eo.team_level);
+    let input = StoreInput { dir: &activity_paths[0], load: crate::enrich::load_options(coverage, &enrichment, &eo), enrich: &enrich };
+    let targets = common::view_targets(&views, args.view, args.format, args.out.as_deref())?;
+    let mut sinks: Vec<(ViewName, ViewSink)> = Vec::new();
+    for (v, path) in &targets {
+        sinks.push((*v, ViewSink::create(args.format, path.as_deref())?));
+    }
+    let mut sink = |v: ViewName, part: &polars::prelude::DataFrame| -> Result<()> {
+        match sinks.iter_mut().find(|(w, _)| *w == v) {
+            Some((_, s)) => s.append(part),
+            None => Ok(()),
+        }
+    };
+    let done = adherence::partition::report_in_partitions(&input, &sched.rows, &rules, &opts, parts, &mut sink)?;
+    let mut report = done.report;
+    report.warnings.extend(run_warnings(&done.keys, &done.matches, &done.directory, &sched));
+    common::print_warnings(&report.warnings);
+    let mut written = Vec::new();
+    for (_, s) in sinks {
+        written.extend(s.finish()?);
+    }
+    eprintln!("adhere: computed in {} agent partition{}", done.partitions, if done.partitions == 1 { "" } else { "s" });
+    let mut doc = Document::new(&rules, Targets::new(&rules, args.fail_under));
+    doc.interval = interval;
+    finish(args, &rules, &report, &doc, &written)
+}
+
+/// Names the files written, writes `--summary-json`, prints the headline and checks the
+/// targets (exit code 3 when one is missed).
+fn finish(args: &Args, rules: &Rules, report: &Report, doc: &Document, written: &[PathBuf]) -> Result<u8> {
+    for p in written {
         eprintln!("wrote {}", p.display());
     }
     if let Some(path) = &args.summary_json {
-        write_atomic(path, &summary::summary_json(&report, &doc)?)?;
+        write_atomic(path, &summary::summary_json(report, doc)?)?;
         eprintln!("wrote {}", path.display());
     }
+    let targets = Targets::new(rules, args.fail_under);
     let o = &report.overall;
     let pct = |p: Option<f64>| p.map_or("n/a".to_string(), |p| format!("{p:.1}%"));
     let period = report.period.map(|(a, b)| format!(" from {} to {}", time::fmt_day(a), time::fmt_day(b))).unwrap_or_default();
@@ -165,7 +281,7 @@ pub fn run(args: Args) -> Result<u8> {
         o.no_show_count,
         if o.no_show_count == 1 { "" } else { "s" },
     );
-    let checks = targets.check(&report);
+    let checks = targets.check(report);
     for c in checks.iter().filter(|c| c.passed.is_none()) {
         eprintln!("warning: {}; not failing", c.describe());
     }

@@ -51,6 +51,11 @@ pub struct Args {
     /// status-reasons.json, conversations/) into this directory, for `--enrichment`.
     #[arg(long, value_name = "DIR")]
     pub enrichment_out: Option<PathBuf>,
+    /// Also write the activity as an `adhere fetch` store in DIR/store (one final window
+    /// per UTC day), the input `report --activity DIR/store` reads fastest and in agent
+    /// partitions.
+    #[arg(long)]
+    pub store: bool,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -67,6 +72,10 @@ pub fn run(args: Args) -> crate::Result<u8> {
         changes_per_shift: args.changes_per_shift,
         force: args.force,
     };
+    let store_dir = args.out.join(crate::simulate::STORE_DIR);
+    if args.store && store_dir.exists() && !args.force {
+        return Err(crate::Error::usage(format!("{} already exists; pass --force to replace simulated data", store_dir.display())));
+    }
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(cfg.days as u64);
         bar.set_style(
@@ -85,6 +94,15 @@ pub fn run(args: Args) -> crate::Result<u8> {
     let summary = summary?;
     println!("{summary}");
     let out = args.out.display();
+    if args.store {
+        let dir = args.out.join(crate::simulate::STORE_DIR);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| crate::Error::io(&dir, e))?;
+        }
+        let c = crate::simulate::store::pages_to_store(&args.out.join(crate::simulate::ACTIVITY_DIR), &dir)?;
+        println!("wrote the fetch store {}: {} records in {} day files", dir.display(), c.records, c.days);
+        println!("try: adhere report --activity {out}/store --schedule {out}/schedule.csv --rules {out}/rules.toml");
+    }
     match &args.enrichment_out {
         None => println!("try: adhere report --activity {out}/activity --schedule {out}/schedule.csv --rules {out}/rules.toml"),
         Some(dir) => {

@@ -95,6 +95,7 @@ pub fn run(args: Args) -> Result<u8> {
         period: None,
         warnings: vec![],
         names: Default::default(),
+        shift_figures: Default::default(),
     };
     let written = common::write_views(&report, &[view], Some(view), args.format, args.out.as_deref())?;
     for p in &written {

@@ -69,15 +69,21 @@ pub struct EnrichOptions {
 /// Loads activity with `enrichment`: configured reason texts, bots and API users left out
 /// (unless `include_bots`), agents named and their teams set.
 pub fn load_activity(paths: &[PathBuf], coverage: Option<(Ms, Ms)>, enrichment: &Enrichment, o: &EnrichOptions) -> Result<Activity> {
-    let opts = LoadOptions {
+    let opts = load_options(coverage, enrichment, o);
+    let mut activity = Activity::load(paths, &opts)?;
+    enrichment.apply(&mut activity, o.team_level);
+    Ok(activity)
+}
+
+/// The load options `enrichment` gives: configured reason texts, bots and API users left
+/// out (unless `include_bots`).
+pub fn load_options(coverage: Option<(Ms, Ms)>, enrichment: &Enrichment, o: &EnrichOptions) -> LoadOptions {
+    LoadOptions {
         coverage,
         reason_texts: enrichment.reason_texts(),
         reason_names: o.reason_names,
         exclude_agents: if o.include_bots { HashSet::new() } else { enrichment.bots() },
-    };
-    let mut activity = Activity::load(paths, &opts)?;
-    enrichment.apply(&mut activity, o.team_level);
-    Ok(activity)
+    }
 }
 
 impl Enrichment {

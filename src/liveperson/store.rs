@@ -522,7 +522,7 @@ pub fn read_day(path: &Path) -> Result<Vec<StatusChange>> {
 }
 
 /// The day files of a store, in name (= date) order.
-fn day_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn day_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let records = dir.join(RECORDS_DIR);
     if !records.is_dir() {
         return Ok(Vec::new());
@@ -551,29 +551,25 @@ pub fn read_records(dir: &Path) -> Result<Vec<StatusChange>> {
 /// Reads every record in the store (day files in date order, rows in file order) and the
 /// windows it covers. Records without an agentId or a time are counted as dropped.
 pub fn read_store(dir: &Path) -> Result<Loaded> {
+    read_store_agents(dir, None)
+}
+
+/// [`read_store`], keeping only the records of agents for which `keep` says yes (an agent
+/// partition; see `adherence::partition`). Day files are read in parallel, straight into
+/// columns (no record is ever built as a struct), and appended in date order.
+pub fn read_store_agents(dir: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>) -> Result<Loaded> {
     let manifest = Manifest::read(dir)?;
+    let files = day_files(dir)?;
     let mut records = RawRecords::default();
     let mut dropped = 0u64;
-    for f in day_files(dir)? {
-        for r in read_day(&f)? {
-            let (Some(agent_id), Some(time)) = (r.agent_id, r.time) else {
-                dropped += 1;
-                continue;
-            };
-            records.push(RecordRef {
-                agent_id,
-                time,
-                session_id: r.session_id,
-                sequence_number: r.sequence_number,
-                status_type: r.status_type,
-                status_sub_type: r.status_sub_type,
-                status_reason_id: r.status_reason_id,
-                status_reason_text: r.status_reason_text.as_deref(),
-                employee_id: r.employee_id.as_deref(),
-                agent_login_name: r.agent_login_name.as_deref(),
-                agent_user_name: r.agent_user_name.as_deref(),
-                agent_group_id: r.agent_group_id,
-            });
+    let batch = 2 * rayon::current_num_threads().max(1);
+    for chunk in files.chunks(batch) {
+        use rayon::prelude::*;
+        let parsed: Vec<Result<(RawRecords, u64)>> = chunk.par_iter().map(|f| read_day_records(f, keep)).collect();
+        for p in parsed {
+            let (r, d) = p?;
+            dropped += d;
+            records.append(r);
         }
     }
     Ok(Loaded {
@@ -582,6 +578,91 @@ pub fn read_store(dir: &Path) -> Result<Loaded> {
         dropped_missing: dropped,
         bad_timeframes: 0,
     })
+}
+
+/// The columns of a day file the engine reads (`prevStatusChangeTime` and `extra` stay on
+/// disk).
+const ENGINE_COLUMNS: [&str; 12] = [
+    "agentId",
+    "employeeId",
+    "agentLoginName",
+    "agentUserName",
+    "agentGroupId",
+    "time",
+    "sessionId",
+    "sequenceNumber",
+    "statusType",
+    "statusSubType",
+    "statusReasonId",
+    "statusReasonText",
+];
+
+/// One day file as columns of records (those `keep` accepts), and how many rows had no
+/// agentId or no time.
+pub fn read_day_records(path: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>) -> Result<(RawRecords, u64)> {
+    let hint = "the file is damaged: delete it, then run `adhere fetch --refresh` over that day with the same --out";
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let df = ParquetReader::new(file)
+        .with_columns(Some(ENGINE_COLUMNS.iter().map(|c| c.to_string()).collect()))
+        .read_parallel(ParallelStrategy::None)
+        .finish()
+        .map_err(|e| Error::input_hint(Location::file(path), format!("cannot read this store file: {e}"), hint))?;
+    let col = |name: &str, dtype: &DataType| -> Result<Series> {
+        let c =
+            df.column(name).map_err(|_| Error::input_hint(Location::file(path).column(name), "the store file has no such column", hint))?;
+        let s = c.as_materialized_series();
+        if s.dtype() == dtype {
+            return Ok(s.rechunk());
+        }
+        s.cast(dtype)
+            .map(|s| s.rechunk())
+            .map_err(|e| Error::input_hint(Location::file(path).column(name), format!("the column has the wrong type: {e}"), hint))
+    };
+    let int = |name: &str| col(name, &DataType::Int64);
+    let text = |name: &str| col(name, &DataType::String);
+    let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    let time_s = col("time", &utc)?.cast(&DataType::Int64)?;
+    let (agent_s, group_s, session_s, seq_s, st_s, sub_s, rid_s) = (
+        int("agentId")?,
+        int("agentGroupId")?,
+        int("sessionId")?,
+        int("sequenceNumber")?,
+        int("statusType")?,
+        int("statusSubType")?,
+        int("statusReasonId")?,
+    );
+    let (emp_s, login_s, user_s, rtext_s) =
+        (text("employeeId")?, text("agentLoginName")?, text("agentUserName")?, text("statusReasonText")?);
+    let (agent, time_c, group, session, seq, st, sub, rid) =
+        (agent_s.i64()?, time_s.i64()?, group_s.i64()?, session_s.i64()?, seq_s.i64()?, st_s.i64()?, sub_s.i64()?, rid_s.i64()?);
+    let (emp, login, user, rtext) = (emp_s.str()?, login_s.str()?, user_s.str()?, rtext_s.str()?);
+    let mut out = RawRecords::default();
+    out.reserve(if keep.is_some() { 0 } else { df.height() });
+    let mut dropped = 0u64;
+    for i in 0..df.height() {
+        let (Some(agent_id), Some(time)) = (agent.get(i), time_c.get(i)) else {
+            dropped += 1;
+            continue;
+        };
+        if keep.is_some_and(|k| !k(agent_id)) {
+            continue;
+        }
+        out.push(RecordRef {
+            agent_id,
+            time,
+            session_id: session.get(i),
+            sequence_number: seq.get(i),
+            status_type: st.get(i),
+            status_sub_type: sub.get(i),
+            status_reason_id: rid.get(i),
+            status_reason_text: rtext.get(i),
+            employee_id: emp.get(i),
+            agent_login_name: login.get(i),
+            agent_user_name: user.get(i),
+            agent_group_id: group.get(i),
+        });
+    }
+    Ok((out, dropped))
 }
 
 /// The manifest of a store, for tools and tests.

@@ -15,18 +15,31 @@ pub struct Json {
 impl Exporter for Json {
     fn write_to(&self, out: &Output, w: &mut dyn Write) -> Result<()> {
         let df = out.frame;
-        let cols = frame_text(df)?;
-        let names: Vec<String> = df.get_column_names().iter().map(|n| serde_json::to_string(n.as_str()).expect("string")).collect();
         let err = |e| Error::io("output", e);
         if !self.lines {
             w.write_all(b"[").map_err(err)?;
         }
+        self.write_rows(df, w, true)?;
+        if !self.lines {
+            w.write_all(if df.height() == 0 { b"]\n" } else { b"\n]\n" }).map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+impl Json {
+    /// The rows of `df` alone (for a view written a part at a time): in an array, each row
+    /// after the first of the whole array (`first` says whether none came before) is
+    /// preceded by a comma.
+    pub fn write_rows(&self, df: &polars::prelude::DataFrame, w: &mut dyn Write, first: bool) -> Result<()> {
+        let cols = frame_text(df)?;
+        let names: Vec<String> = df.get_column_names().iter().map(|n| serde_json::to_string(n.as_str()).expect("string")).collect();
         write_rows_parallel(df.height(), w, |rows| {
             let mut buf = String::with_capacity(rows.len() * 64 * names.len());
             let mut cell = String::new();
             for r in rows {
                 if !self.lines {
-                    buf.push_str(if r == 0 { "\n" } else { ",\n" });
+                    buf.push_str(if r == 0 && first { "\n" } else { ",\n" });
                 }
                 buf.push('{');
                 for (c, name) in names.iter().enumerate() {
@@ -48,11 +61,7 @@ impl Exporter for Json {
                 }
             }
             Ok(buf.into_bytes())
-        })?;
-        if !self.lines {
-            w.write_all(if df.height() == 0 { b"]\n" } else { b"\n]\n" }).map_err(err)?;
-        }
-        Ok(())
+        })
     }
 }
 

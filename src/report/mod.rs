@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod parquet;
+pub mod stream;
 pub mod summary;
 pub mod table;
 

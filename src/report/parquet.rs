@@ -38,20 +38,37 @@ pub fn parquet_frame(df: &DataFrame) -> Result<DataFrame> {
     Ok(DataFrame::new(df.height(), columns)?)
 }
 
-impl Exporter for Parquet {
-    fn serialize(&self, out: &Output) -> Result<Vec<u8>> {
-        let df = parquet_frame(out.frame)?;
+fn options() -> ParquetWriteOptions {
+    ParquetWriteOptions { compression: ParquetCompression::Zstd(None), compat_level: Some(CompatLevel::oldest()), ..Default::default() }
+}
+
+fn sink_to(lf: LazyFrame, path: &std::path::Path) -> Result<()> {
+    let target = SinkTarget::Path(PlRefPath::new(path.to_string_lossy().as_ref()));
+    lf.sink(SinkDestination::File { target }, FileWriteFormat::Parquet(std::sync::Arc::new(options())), UnifiedSinkArgs::default())?
+        .collect()?;
+    Ok(())
+}
+
+impl Parquet {
+    /// The Parquet file of a frame, as bytes.
+    pub fn bytes(frame: &DataFrame) -> Result<Vec<u8>> {
+        let df = parquet_frame(frame)?;
         let dir = tempfile::tempdir().map_err(|e| crate::Error::io("temporary directory", e))?;
         let path = dir.path().join("view.parquet");
-        let options = ParquetWriteOptions {
-            compression: ParquetCompression::Zstd(None),
-            compat_level: Some(CompatLevel::oldest()),
-            ..Default::default()
-        };
-        let target = SinkTarget::Path(PlRefPath::new(path.to_string_lossy().as_ref()));
-        df.lazy()
-            .sink(SinkDestination::File { target }, FileWriteFormat::Parquet(std::sync::Arc::new(options)), UnifiedSinkArgs::default())?
-            .collect()?;
+        sink_to(df.lazy(), &path)?;
         std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))
+    }
+
+    /// Streams Parquet files (of one schema) into one file at `out`, in order.
+    pub fn concat(parts: &[std::path::PathBuf], out: &std::path::Path) -> Result<()> {
+        let sources: Vec<PlRefPath> = parts.iter().map(|p| PlRefPath::new(p.to_string_lossy().as_ref())).collect();
+        let lf = LazyFrame::scan_parquet_files(sources.into(), ScanArgsParquet::default())?;
+        sink_to(lf, out)
+    }
+}
+
+impl Exporter for Parquet {
+    fn serialize(&self, out: &Output) -> Result<Vec<u8>> {
+        Parquet::bytes(out.frame)
     }
 }

@@ -22,6 +22,7 @@ pub mod enrichment;
 pub mod pages;
 pub mod plan;
 pub mod rng;
+pub mod store;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -113,6 +114,8 @@ counted = false
 pub const ACTIVITY_DIR: &str = "activity";
 pub const SCHEDULE_FILE: &str = "schedule.csv";
 pub const RULES_FILE: &str = "rules.toml";
+/// Where `simulate --store` writes the activity as an `adhere fetch` store.
+pub const STORE_DIR: &str = "store";
 const STAGING: &str = ".adhere-simulate.tmp";
 
 /// Writes the enrichment of the data set in `out` (see [`enrichment`]) into `dir`; refuses

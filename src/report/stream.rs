@@ -1,0 +1,160 @@
+//! Views written a part at a time, for reports computed in agent partitions
+//! (`adherence::partition`): each part's rows are appended as soon as they are computed, so
+//! no view is ever whole in memory. The file appears at its path only when [`ViewSink::finish`]
+//! renames it into place; a run that fails leaves nothing half-written.
+//!
+//! The bytes are those of the one-piece writers: the same header, separators and cells,
+//! whatever the number of parts (the partition tests compare them byte for byte).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::csv::Csv;
+use super::json::Json;
+use super::Format;
+use crate::error::{Error, Result};
+
+enum Target {
+    Stdout(std::io::BufWriter<std::io::StdoutLock<'static>>),
+    File {
+        path: PathBuf,
+        tmp: tempfile::NamedTempFile,
+        w: Option<std::io::BufWriter<std::fs::File>>,
+    },
+    /// Parquet: each part is a file in a private directory; `finish` streams them into one.
+    Parts {
+        path: PathBuf,
+        dir: tempfile::TempDir,
+        parts: Vec<PathBuf>,
+    },
+}
+
+/// One view being written in parts.
+pub struct ViewSink {
+    format: Format,
+    target: Target,
+    parts: usize,
+    rows: usize,
+}
+
+impl ViewSink {
+    /// A view to be written to `path` (None: stdout, for the text formats).
+    pub fn create(format: Format, path: Option<&Path>) -> Result<ViewSink> {
+        if matches!(format, Format::Table | Format::Markdown | Format::Html) {
+            return Err(Error::usage(format!(
+                "--format {} needs the whole report at once; with --partitions, use csv, json, ndjson or parquet",
+                format.extension().replace("md", "markdown").replace("txt", "table")
+            )));
+        }
+        let target = match path {
+            None if format.is_binary() => {
+                return Err(Error::usage(format!("--format {} writes binary data: give --out FILE or --out DIR", format.extension())))
+            }
+            None => Target::Stdout(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
+            Some(path) => {
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                if format.is_binary() {
+                    let parts = tempfile::tempdir_in(&dir).map_err(|e| Error::io(&dir, e))?;
+                    Target::Parts { path: path.to_path_buf(), dir: parts, parts: Vec::new() }
+                } else {
+                    let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::io(&dir, e))?;
+                    let f = tmp.reopen().map_err(|e| Error::io(path, e))?;
+                    Target::File { path: path.to_path_buf(), tmp, w: Some(std::io::BufWriter::with_capacity(1 << 20, f)) }
+                }
+            }
+        };
+        Ok(ViewSink { format, target, parts: 0, rows: 0 })
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match &mut self.target {
+            Target::Stdout(w) => w,
+            Target::File { w, .. } => w.as_mut().expect("open until finish"),
+            Target::Parts { .. } => unreachable!("parquet parts are files"),
+        }
+    }
+
+    /// Appends one part's rows (every part has the view's columns, in the same order).
+    pub fn append(&mut self, df: &DataFrame) -> Result<()> {
+        let first_part = self.parts == 0;
+        let no_rows_yet = self.rows == 0;
+        self.parts += 1;
+        self.rows += df.height();
+        match self.format {
+            Format::Parquet => {
+                let Target::Parts { dir, parts, .. } = &mut self.target else { unreachable!("parquet writes parts") };
+                let part = dir.path().join(format!("part-{:06}.parquet", parts.len()));
+                let bytes = super::parquet::Parquet::bytes(df)?;
+                std::fs::write(&part, bytes).map_err(|e| Error::io(&part, e))?;
+                parts.push(part);
+                Ok(())
+            }
+            Format::Csv => {
+                let w = self.writer();
+                if first_part {
+                    Csv::write_header(df, w)?;
+                }
+                Csv::write_rows(df, w)
+            }
+            Format::Json | Format::Ndjson => {
+                let lines = self.format == Format::Ndjson;
+                let w = self.writer();
+                if first_part && !lines {
+                    w.write_all(b"[").map_err(|e| Error::io("output", e))?;
+                }
+                Json { lines }.write_rows(df, w, no_rows_yet)
+            }
+            _ => unreachable!("refused in create"),
+        }
+    }
+
+    /// Ends the view and puts it in place; returns its path (None for stdout).
+    pub fn finish(mut self) -> Result<Option<PathBuf>> {
+        if self.format == Format::Json {
+            let end: &[u8] = if self.rows == 0 { b"]\n" } else { b"\n]\n" };
+            let no_parts = self.parts == 0;
+            let w = self.writer();
+            if no_parts {
+                w.write_all(b"[").map_err(|e| Error::io("output", e))?;
+            }
+            w.write_all(end).map_err(|e| Error::io("output", e))?;
+        }
+        match self.target {
+            Target::Stdout(mut w) => {
+                w.flush().map_err(|e| Error::io("stdout", e))?;
+                Ok(None)
+            }
+            Target::File { path, tmp, mut w } => {
+                let mut w = w.take().expect("open until finish");
+                w.flush().map_err(|e| Error::io(&path, e))?;
+                drop(w);
+                publish(tmp, &path)?;
+                Ok(Some(path))
+            }
+            Target::Parts { path, dir, parts } => {
+                let parent = dir.path().parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+                let tmp = tempfile::NamedTempFile::new_in(&parent).map_err(|e| Error::io(&parent, e))?;
+                super::parquet::Parquet::concat(&parts, tmp.path())?;
+                publish(tmp, &path)?;
+                Ok(Some(path))
+            }
+        }
+    }
+}
+
+/// Renames a finished temporary file into place as an ordinary (0644) file.
+fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(path, e))?;
+    }
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
