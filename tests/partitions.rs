@@ -1,0 +1,224 @@
+//! Reports in agent partitions (`report --partitions N` over a fetch store): every view's
+//! bytes, the summary and the exit code are those of the report in one piece, in every row
+//! format; and what cannot be done in partitions is refused with a clear message.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use adhere::activity::{Activity, LoadOptions};
+use adhere::adherence::partition::{self, StoreInput};
+use assert_cmd::Command;
+
+/// A simulated data set (80 agents × 9 days, with enrichment) and its fetch store, made once.
+fn data() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let enr = d.join("enr");
+        Command::cargo_bin("adhere")
+            .unwrap()
+            .args(["simulate", "--agents", "80", "--days", "9", "--seed", "3", "--page-size", "200", "--store", "--out"])
+            .arg(d)
+            .arg("--enrichment-out")
+            .arg(&enr)
+            .assert()
+            .success();
+        dir
+    })
+    .path()
+}
+
+/// `adhere report` on the store with `extra` flags; returns (exit code, stdout, stderr).
+fn report(schedule: &Path, extra: &[&str]) -> (i32, Vec<u8>, String) {
+    let d = data();
+    let out = Command::cargo_bin("adhere")
+        .unwrap()
+        .arg("report")
+        .arg("--activity")
+        .arg(d.join("store"))
+        .arg("--schedule")
+        .arg(schedule)
+        .arg("--rules")
+        .arg(d.join("rules.toml"))
+        .arg("--enrichment")
+        .arg(d.join("enr"))
+        .args(extra)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap(), out.stdout, String::from_utf8(out.stderr).unwrap())
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every view and the summary, in `format`, with `--partitions n`.
+fn every_view(schedule: &Path, format: &str, n: &str) -> (Vec<(String, Vec<u8>)>, String) {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("views");
+    let summary = out.path().join("summary.json");
+    let (code, _, stderr) = report(
+        schedule,
+        &["--format", format, "--out", &format!("{}/", dir.display()), "--partitions", n, "--summary-json", summary.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let mut f = files(&dir);
+    f.push(("summary.json".to_string(), std::fs::read(&summary).unwrap()));
+    (f, stderr)
+}
+
+#[test]
+fn every_view_in_every_row_format_is_the_same_in_partitions() {
+    let schedule = data().join("schedule.csv");
+    for format in ["csv", "json", "ndjson", "parquet"] {
+        let (whole, whole_err) = every_view(&schedule, format, "1");
+        assert_eq!(whole.len(), 8, "seven views and the summary");
+        assert!(!whole_err.contains("partition"), "{whole_err}");
+        for n in ["2", "5", "13"] {
+            let (parts, err) = every_view(&schedule, format, n);
+            assert!(err.contains(&format!("computed in {n} agent partitions")), "{err}");
+            assert_eq!(parts.len(), whole.len());
+            for ((name, a), (name_b, b)) in whole.iter().zip(&parts) {
+                assert_eq!(name, name_b);
+                assert!(a == b, "{format}, {n} partitions: {name} differs");
+            }
+            // The same warnings, in the same order (the partition note aside).
+            let warnings = |s: &str| s.lines().filter(|l| l.starts_with("warning:")).map(str::to_string).collect::<Vec<_>>();
+            assert_eq!(warnings(&whole_err), warnings(&err));
+        }
+    }
+}
+
+#[test]
+fn the_store_in_partitions_gives_what_the_api_pages_give() {
+    let d = data();
+    let via_pages = Command::cargo_bin("adhere")
+        .unwrap()
+        .arg("report")
+        .arg("--activity")
+        .arg(d.join("activity"))
+        .arg("--schedule")
+        .arg(d.join("schedule.csv"))
+        .arg("--rules")
+        .arg(d.join("rules.toml"))
+        .arg("--enrichment")
+        .arg(d.join("enr"))
+        .args(["--format", "ndjson", "--view", "exceptions"])
+        .output()
+        .unwrap();
+    assert!(via_pages.status.success());
+    let (code, via_store, _) = report(&d.join("schedule.csv"), &["--format", "ndjson", "--view", "exceptions", "--partitions", "4"]);
+    assert_eq!(code, 0);
+    assert!(via_store.len() > 10_000, "a real view: {} bytes", via_store.len());
+    assert!(via_pages.stdout == via_store, "the partitioned store report differs from the pages report");
+}
+
+#[test]
+fn one_view_to_stdout_and_the_exit_code_of_a_missed_target() {
+    let schedule = data().join("schedule.csv");
+    let (c1, a, _) = report(&schedule, &["--format", "csv", "--view", "states", "--partitions", "1", "--fail-under", "99"]);
+    let (c3, b, err) = report(&schedule, &["--format", "csv", "--view", "states", "--partitions", "3", "--fail-under", "99"]);
+    assert_eq!((c1, c3), (3, 3), "{err}");
+    assert!(err.contains("FAILED"), "{err}");
+    assert!(a.len() > 1000);
+    assert!(a == b);
+}
+
+#[test]
+fn an_agent_matched_by_keys_in_two_partitions_runs_in_one_piece() {
+    let d = data();
+    // Schedule agent `E…` (matched by employee id) gets a second key, its login name, which
+    // sorts far away (lower case after upper case): the same LivePerson agent is then matched
+    // by keys in different partitions.
+    let (_, agents, _) = report(&d.join("schedule.csv"), &["--format", "json", "--view", "agents", "--partitions", "1"]);
+    let agents: Vec<serde_json::Value> = serde_json::from_slice(&agents).unwrap();
+    let pick = agents
+        .iter()
+        .find(|a| a["agent"].as_str() == a["employee_id"].as_str() && a["login_name"].is_string() && a["agent"].as_str().unwrap().starts_with('E'))
+        .expect("an agent keyed by employee id");
+    let (key, login) = (pick["agent"].as_str().unwrap(), pick["login_name"].as_str().unwrap());
+    let text = std::fs::read_to_string(d.join("schedule.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let extra: Vec<String> =
+        lines.iter().filter(|l| l.starts_with(&format!("{key},"))).take(2).map(|l| l.replacen(key, login, 1)).collect();
+    assert!(!extra.is_empty());
+    lines.extend(extra);
+    let dir = tempfile::tempdir().unwrap();
+    let schedule: PathBuf = dir.path().join("schedule.csv");
+    std::fs::write(&schedule, lines.join("\n") + "\n").unwrap();
+
+    let (whole, _) = every_view(&schedule, "csv", "1");
+    let (parts, err) = every_view(&schedule, "csv", "6");
+    assert!(err.contains("matched by schedule keys far apart in key order; the report ran in one piece instead of 6 partitions"), "{err}");
+    assert!(err.contains("computed in 1 agent partition"), "{err}");
+    // Every view is the same; the summary carries the extra warning.
+    assert_eq!(whole.len(), parts.len());
+    for ((name, a), (_, b)) in whole.iter().zip(&parts).filter(|((n, _), _)| n != "summary.json") {
+        assert!(a == b, "{name} differs");
+    }
+}
+
+#[test]
+fn what_partitions_cannot_do_is_refused() {
+    let d = data();
+    let schedule = d.join("schedule.csv");
+    for (flags, says) in [
+        (vec!["--partitions", "3", "--format", "markdown"], "--format markdown needs the whole report at once"),
+        (vec!["--partitions", "3"], "--format table needs the whole report at once"),
+        (vec!["--partitions", "0"], "--partitions \"0\" must be auto or a whole number"),
+        (vec!["--partitions", "many"], "--partitions \"many\" must be auto or a whole number"),
+    ] {
+        let (code, _, err) = report(&schedule, &flags);
+        assert_eq!(code, 2, "{flags:?}: {err}");
+        assert!(err.contains(says), "{flags:?}: {err}");
+    }
+    // API pages are read whole.
+    let out = Command::cargo_bin("adhere")
+        .unwrap()
+        .arg("report")
+        .arg("--activity")
+        .arg(d.join("activity"))
+        .arg("--schedule")
+        .arg(&schedule)
+        .arg("--rules")
+        .arg(d.join("rules.toml"))
+        .args(["--partitions", "2", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--partitions needs one `adhere fetch` store"));
+    // auto: a small store is one partition, and table output stays whole.
+    let (code, _, err) = report(&schedule, &["--format", "csv"]);
+    assert_eq!(code, 0);
+    assert!(!err.contains("partition"), "{err}");
+    assert_eq!(partition::auto_partitions(&d.join("store")).unwrap(), 1);
+}
+
+#[test]
+fn the_agent_directory_of_a_store_is_that_of_a_whole_load() {
+    let store = data().join("store");
+    let opts = LoadOptions::default();
+    let whole = Activity::load(&[store.clone()], &opts).unwrap();
+    let enrich = |_: &mut Activity| {};
+    let (dir, records) = partition::directory(&StoreInput { dir: &store, load: opts, enrich: &enrich }).unwrap();
+    assert_eq!(dir.agents.len(), whole.agents.len());
+    for ((a, b), n) in dir.agents.iter().zip(&whole.agents).zip(&records) {
+        assert_eq!(a.agent_id, b.agent_id);
+        assert_eq!((&a.employee_id, &a.login_name, &a.user_name, a.group_id), (&b.employee_id, &b.login_name, &b.user_name, b.group_id));
+        assert_eq!((&a.employee_ids, &a.login_names), (&b.employee_ids, &b.login_names));
+        assert_eq!(*n, b.rows.len() as u64, "records of agent {}", a.agent_id);
+    }
+    assert_eq!(dir.stats, whole.stats);
+    assert_eq!(dir.warnings, whole.warnings);
+    assert_eq!((&dir.coverage, dir.coverage_source), (&whole.coverage, whole.coverage_source));
+    assert_eq!(dir.excluded, whole.excluded);
+}
