@@ -1,6 +1,8 @@
 //! Benchmarks of every stage on data from `adhere simulate` (31 days): parsing API pages into
 //! the events frame, building timelines, reading schedules into shifts, the adherence sweep
-//! with every view, writing each view, and the whole report from files to files.
+//! with every view, writing each view, and the whole report from files to files. The fetch
+//! store (`simulate --store`) is read too, and the whole report from it is also run in
+//! three agent partitions.
 //!
 //! Sizes come from `ADHERE_BENCH_AGENTS` (default `100,1000`; the reference workload W1 is
 //! `10000`). Data is simulated once into `target/bench-data/`. Run with
@@ -12,11 +14,13 @@ use std::time::Duration;
 use adhere::activity::timeline::Timelines;
 use adhere::activity::{Activity, LoadOptions};
 use adhere::adherence::{self, Options, ViewName};
+use adhere::report::stream::ViewSink;
 use adhere::report::{exporter, write_atomic, Format, Output};
 use adhere::rules::Rules;
 use adhere::schedule::{self, ReadOptions, Shifts};
 use adhere::simulate::{simulate, SimConfig};
 use adhere::time::MINUTE;
+use adherence::partition::{self, StoreInput};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 const DAYS: u32 = 31;
@@ -31,6 +35,10 @@ pub fn data(agents: u32) -> PathBuf {
     if !dir.join("schedule.csv").is_file() {
         let cfg = SimConfig { agents, days: DAYS, seed: 1, force: true, ..Default::default() };
         simulate(&cfg, &dir).expect("simulate");
+    }
+    if !dir.join("store/manifest.json").is_file() {
+        let _ = std::fs::remove_dir_all(dir.join("store"));
+        adhere::simulate::store::pages_to_store(&dir.join("activity"), &dir.join("store")).expect("store");
     }
     dir
 }
@@ -52,6 +60,7 @@ fn group<'a>(c: &'a mut Criterion, name: &str, agents: u32) -> criterion::Benchm
 }
 
 fn stages(c: &mut Criterion) {
+    adhere::no_huge_pages();
     for agents in sizes() {
         let dir = data(agents);
         let (activity, sched, rules) = inputs(&dir);
@@ -59,6 +68,12 @@ fn stages(c: &mut Criterion) {
         let mut g = group(c, "parse_pages", agents);
         g.bench_with_input(BenchmarkId::from_parameter(agents), &dir, |b, dir| {
             b.iter(|| Activity::load(&[dir.join("activity")], &LoadOptions::default()).unwrap())
+        });
+        g.finish();
+
+        let mut g = group(c, "read_store", agents);
+        g.bench_with_input(BenchmarkId::from_parameter(agents), &dir, |b, dir| {
+            b.iter(|| Activity::load(&[dir.join("store")], &LoadOptions::default()).unwrap())
         });
         g.finish();
 
@@ -105,6 +120,29 @@ fn stages(c: &mut Criterion) {
                         .serialize(&Output { view, frame: report.view(view), report: Some(&report) })
                         .unwrap();
                     write_atomic(&out.path().join(format!("{}.json", view.name())), &bytes).unwrap();
+                }
+            })
+        });
+        g.finish();
+
+        let mut g = group(c, "full_report_store_partitions_3", agents);
+        g.bench_with_input(BenchmarkId::from_parameter(agents), &dir, |b, dir| {
+            b.iter(|| {
+                let rules = Rules::load(&dir.join("rules.toml")).unwrap();
+                let sched = schedule::read_files(&[dir.join("schedule.csv")], None, &ReadOptions::default()).unwrap();
+                let store = dir.join("store");
+                let enrich = |_: &mut Activity| {};
+                let input = StoreInput { dir: &store, load: LoadOptions::default(), enrich: &enrich };
+                let mut sinks: Vec<(ViewName, ViewSink)> = ViewName::ALL
+                    .iter()
+                    .map(|&v| (v, ViewSink::create(Format::Parquet, Some(&out.path().join(format!("{}.parquet", v.name())))).unwrap()))
+                    .collect();
+                let mut sink = |v: ViewName, df: &polars::prelude::DataFrame| -> adhere::Result<()> {
+                    sinks.iter_mut().find(|(w, _)| *w == v).expect("every view").1.append(df)
+                };
+                partition::report_in_partitions(&input, &sched.rows, &rules, &Options::default(), 3, &mut sink).unwrap();
+                for (_, s) in sinks {
+                    s.finish().unwrap();
                 }
             })
         });

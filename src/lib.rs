@@ -26,3 +26,17 @@ pub mod time;
 pub mod timing;
 
 pub use error::{Error, Result};
+
+/// Turns transparent huge pages off for this process (the `adhere` command and the
+/// benchmarks call it first). The engine allocates and frees columns of hundreds of
+/// megabytes; with huge pages every first touch of a fresh 2 MiB region makes the kernel
+/// zero all of it, and on the 2-core reference machine that zeroing took about half of a W1
+/// report's CPU time (BENCHMARKS.md: W1 from the store took 14–17 s with huge pages and
+/// 7.4–7.7 s without). Only this process is affected; a kernel that refuses is harmless.
+pub fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(PR_SET_THP_DISABLE) takes plain integers and touches none of our memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}

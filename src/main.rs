@@ -12,6 +12,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    adhere::no_huge_pages();
     let cli = adhere::cli::Cli::parse();
     match adhere::cmd::run(cli) {
         Ok(code) => ExitCode::from(code),

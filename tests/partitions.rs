@@ -143,7 +143,9 @@ fn an_agent_matched_by_keys_in_two_partitions_runs_in_one_piece() {
     let agents: Vec<serde_json::Value> = serde_json::from_slice(&agents).unwrap();
     let pick = agents
         .iter()
-        .find(|a| a["agent"].as_str() == a["employee_id"].as_str() && a["login_name"].is_string() && a["agent"].as_str().unwrap().starts_with('E'))
+        .find(|a| {
+            a["agent"].as_str() == a["employee_id"].as_str() && a["login_name"].is_string() && a["agent"].as_str().unwrap().starts_with('E')
+        })
         .expect("an agent keyed by employee id");
     let (key, login) = (pick["agent"].as_str().unwrap(), pick["login_name"].as_str().unwrap());
     let text = std::fs::read_to_string(d.join("schedule.csv")).unwrap();

@@ -41,20 +41,55 @@ use crate::schedule::matching::{match_agents, Matches};
 use crate::schedule::shifts::Shifts;
 use crate::schedule::ScheduleRows;
 
-/// Records per partition `--partitions auto` aims at: about one month of a 10,000-agent
-/// contact center, which a report in one piece handles in well under 3 GiB.
-pub const RECORDS_PER_PARTITION: u64 = 8_000_000;
+/// Up to this many records (estimated), `--partitions auto` keeps a store in one piece: a
+/// month of a 10,000-agent contact center (W1, 6.4 million records) runs in 2.4 GiB, and
+/// fastest whole (partitions cost a directory pass and a filtered read of every day file
+/// per partition: W1 in 2 partitions takes about 40 % longer in 1.5 GiB).
+pub const ONE_PIECE_RECORDS: u64 = 8_000_000;
 
-/// Bytes of a store's Parquet day files per record (measured on `adhere simulate --store`
-/// data: about 14 bytes; rounded down so that estimates err towards more partitions).
-pub const STORE_BYTES_PER_RECORD: u64 = 12;
+/// Beyond [`ONE_PIECE_RECORDS`], `--partitions auto` makes partitions of at most this many
+/// records: besides its partition, a run holds the whole period's schedule rows (about
+/// 0.5 GiB for 10,000 agents × 93 days), so partitions are made smaller than a month to
+/// stay under 3 GiB (10,000 × 93 days: 5 partitions; BENCHMARKS.md).
+pub const RECORDS_PER_PARTITION: u64 = 5_000_000;
 
-/// The number of partitions `--partitions auto` chooses for a store: one per
-/// [`RECORDS_PER_PARTITION`] records (estimated from the day files' sizes).
+/// Bytes of a store's Parquet day files per record, for the estimate (W1's store: 94 MiB
+/// for 6.38 million records, 15.4 bytes a record; rounded down so that the estimate errs
+/// towards more records, i.e. more partitions).
+pub const STORE_BYTES_PER_RECORD: u64 = 14;
+
+/// The number of partitions `--partitions auto` chooses for a store, from the records its
+/// day files hold (estimated from their size): 1 up to [`ONE_PIECE_RECORDS`], else one per
+/// [`RECORDS_PER_PARTITION`].
 pub fn auto_partitions(store_dir: &Path) -> Result<usize> {
     let bytes: u64 = store::day_files(store_dir)?.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
-    let records = bytes / STORE_BYTES_PER_RECORD;
-    Ok(records.div_ceil(RECORDS_PER_PARTITION).max(1) as usize)
+    Ok(partitions_for(bytes / STORE_BYTES_PER_RECORD))
+}
+
+/// [`auto_partitions`] for an estimated number of records.
+pub fn partitions_for(records: u64) -> usize {
+    if records <= ONE_PIECE_RECORDS {
+        1
+    } else {
+        records.div_ceil(RECORDS_PER_PARTITION) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_keeps_a_month_whole_and_splits_beyond() {
+        // W1's store: 94 MiB / 14 B ≈ 7.0 million records ≤ 8 million: one piece.
+        assert_eq!(partitions_for(94 * 1024 * 1024 / STORE_BYTES_PER_RECORD), 1);
+        assert_eq!(partitions_for(8_000_000), 1);
+        // 8,000,001 records: ⌈8.000001 / 5⌉ = 2 partitions.
+        assert_eq!(partitions_for(8_000_001), 2);
+        // 10,000 × 93 days: 282 MiB / 14 B ≈ 21.1 million records: ⌈21.1 / 5⌉ = 5.
+        assert_eq!(partitions_for(282 * 1024 * 1024 / STORE_BYTES_PER_RECORD), 5);
+        assert_eq!(partitions_for(0), 1);
+    }
 }
 
 /// How to read a store: the load options and what enrichment does to each loaded

@@ -195,22 +195,26 @@ pub fn write_views(
     format: Format,
     out: Option<&Path>,
 ) -> Result<Vec<PathBuf>> {
-    let exp = exporter(format)?;
-    let render =
-        |view: ViewName, w: &mut dyn std::io::Write| exp.write_to(&Output { view, frame: report.view(view), report: Some(report) }, w);
+    let render = |view: ViewName, w: &mut dyn std::io::Write| {
+        exporter(format)?.write_to(&Output { view, frame: report.view(view), report: Some(report) }, w)
+    };
+    let targets = view_targets(views, single, format, out)?;
     let mut written = Vec::new();
-    for (view, target) in view_targets(views, single, format, out)? {
-        match target {
-            None => {
-                use std::io::Write;
-                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-                render(view, &mut stdout)?;
-                stdout.flush().map_err(|e| Error::io("stdout", e))?;
-            }
-            Some(path) => {
-                write_atomic_with(&path, |w| render(view, w))?;
-                written.push(path);
-            }
+    let files: Vec<(ViewName, PathBuf)> = targets.iter().filter_map(|(v, p)| p.clone().map(|p| (*v, p))).collect();
+    // Files are written side by side (each view's rows are also formatted in parallel
+    // chunks): a small view is done while a large one still compresses.
+    use rayon::prelude::*;
+    let results: Vec<Result<()>> = files.par_iter().map(|(view, path)| write_atomic_with(path, |w| render(*view, w))).collect();
+    for ((_, path), r) in files.into_iter().zip(results) {
+        r?;
+        written.push(path);
+    }
+    for (view, target) in targets {
+        if target.is_none() {
+            use std::io::Write;
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            render(view, &mut stdout)?;
+            stdout.flush().map_err(|e| Error::io("stdout", e))?;
         }
     }
     Ok(written)
