@@ -290,15 +290,22 @@ impl<'a> Engine<'a> {
             selected: &self.selected,
             rules: self.rules,
         };
-        let mut report = crate::timing::stage("engine: assemble views", || views::assemble(&ctx))?;
         let labels = self.state_labels();
-        if self.opts.views.contains(&ViewName::States) {
+        // The views are built side by side: assembling the shift views is mostly one thread,
+        // time in state and productivity run per agent in parallel.
+        let states_view = || -> Result<Option<DataFrame>> {
+            if !self.opts.views.contains(&ViewName::States) {
+                return Ok(None);
+            }
             let rows = crate::timing::stage("engine: time in state", || {
                 states::time_in_state(activity, &self.timelines, &labels, (self.opts.from, self.opts.to))
             });
-            report.states = crate::timing::stage("engine: states frame", || views::states_frame(activity, &labels, &rows))?;
-        }
-        if self.opts.views.contains(&ViewName::Productivity) {
+            Ok(Some(crate::timing::stage("engine: states frame", || views::states_frame(activity, &labels, &rows))?))
+        };
+        let productivity_view = || -> Result<Option<DataFrame>> {
+            if !self.opts.views.contains(&ViewName::Productivity) {
+                return Ok(None);
+            }
             let sh = &self.shifts;
             let team: Vec<Option<String>> = (0..sh.agents())
                 .map(|a| sh.agent_team[a].clone().or_else(|| self.matches.agent[a].and_then(|i| activity.agents[i].team.clone())))
@@ -310,7 +317,7 @@ impl<'a> Engine<'a> {
                 zone: &self.agent_zone,
                 team: &team,
             };
-            report.productivity = crate::timing::stage("engine: productivity", || {
+            let df = crate::timing::stage("engine: productivity", || {
                 productivity::productivity_frame(
                     activity,
                     &self.timelines,
@@ -320,6 +327,18 @@ impl<'a> Engine<'a> {
                     (self.opts.from, self.opts.to),
                 )
             })?;
+            Ok(Some(df))
+        };
+        let (assembled, (states_df, productivity_df)) = rayon::join(
+            || crate::timing::stage("engine: assemble views", || views::assemble(&ctx)),
+            || rayon::join(states_view, productivity_view),
+        );
+        let mut report = assembled?;
+        if let Some(df) = states_df? {
+            report.states = df;
+        }
+        if let Some(df) = productivity_df? {
+            report.productivity = df;
         }
         report.warnings = warnings;
         for (a, m) in self.matches.agent.iter().enumerate() {

@@ -256,10 +256,12 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
     // ---- teams, overall ----
     let (teams_df, team_adjusted_pct, overall) = rollups(&internal)?;
 
-    // ---- exceptions ----
-    let exceptions_df = crate::timing::stage("views: exceptions", || exceptions_frame(ctx, &id))?;
-    // ---- intervals ----
-    let intervals_df = crate::timing::stage("views: intervals", || intervals_frame(ctx, &id))?;
+    // ---- exceptions and intervals, side by side ----
+    let (exceptions_df, intervals_df) = rayon::join(
+        || crate::timing::stage("views: exceptions", || exceptions_frame(ctx, &id)),
+        || crate::timing::stage("views: intervals", || intervals_frame(ctx, &id)),
+    );
+    let (exceptions_df, intervals_df) = (exceptions_df?, intervals_df?);
 
     let period = if shift_idx.is_empty() {
         None
