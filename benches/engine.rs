@@ -36,9 +36,11 @@ pub fn data(agents: u32) -> PathBuf {
         let cfg = SimConfig { agents, days: DAYS, seed: 1, force: true, ..Default::default() };
         simulate(&cfg, &dir).expect("simulate");
     }
-    if !dir.join("store/manifest.json").is_file() {
+    // The marker is written once the store is complete (an interrupted run starts over).
+    if !dir.join("store/.complete").is_file() {
         let _ = std::fs::remove_dir_all(dir.join("store"));
         adhere::simulate::store::pages_to_store(&dir.join("activity"), &dir.join("store")).expect("store");
+        std::fs::write(dir.join("store/.complete"), b"").expect("marker");
     }
     dir
 }

@@ -5,7 +5,7 @@
 #   benches/workloads.sh w1         # one workload: w1 w1-store w1-heavy scaling w93 parse
 #
 # Builds the release binary, simulates the data sets once into $WORK (default
-# target/workloads; about 20 GB), then runs each measurement $RUNS times (default 3) under
+# target/workloads; about 20 GB of disk; paths without spaces), then runs each measurement $RUNS times (default 3) under
 # /usr/bin/time and prints the median wall time and peak memory. Release builds only here:
 # CI (.ci/run) never runs this.
 set -euo pipefail
@@ -14,13 +14,19 @@ WORK="${WORK:-target/workloads}"
 RUNS="${RUNS:-3}"
 BIN="${ADHERE_BIN:-target/release/adhere}"
 mkdir -p "$WORK"
+if [ ! -x /usr/bin/time ]; then
+  echo "benches/workloads.sh needs GNU time at /usr/bin/time (Debian: apt-get install time)" >&2
+  exit 2
+fi
 if [ -z "${ADHERE_BIN:-}" ]; then cargo build --release --bin adhere; fi
 
 # sim NAME FLAGS...: a data set with its fetch store, made once.
 sim() {
   local name=$1; shift
-  if [ ! -f "$WORK/$name/store/manifest.json" ]; then
+  # The marker is written only when simulate (pages, schedule and store) has finished.
+  if [ ! -f "$WORK/$name/.complete" ]; then
     "$BIN" simulate "$@" --seed 1 --store --force --out "$WORK/$name" >/dev/null
+    touch "$WORK/$name/.complete"
   fi
 }
 
@@ -94,5 +100,5 @@ run() {
 }
 
 if [ $# -eq 0 ]; then set -- parse w1 w1-store scaling w1-heavy w93; fi
-nproc; grep -m1 'model name' /proc/cpuinfo || true; free -g | head -2
+nproc; grep -m1 'model name' /proc/cpuinfo || true; { free -g | head -2; } || true
 for w in "$@"; do run "$w"; done

@@ -209,7 +209,7 @@ fn what_partitions_cannot_do_is_refused() {
 fn the_agent_directory_of_a_store_is_that_of_a_whole_load() {
     let store = data().join("store");
     let opts = LoadOptions::default();
-    let whole = Activity::load(&[store.clone()], &opts).unwrap();
+    let whole = Activity::load(std::slice::from_ref(&store), &opts).unwrap();
     let enrich = |_: &mut Activity| {};
     let (dir, records) = partition::directory(&StoreInput { dir: &store, load: opts, enrich: &enrich }).unwrap();
     assert_eq!(dir.agents.len(), whole.agents.len());
@@ -217,6 +217,7 @@ fn the_agent_directory_of_a_store_is_that_of_a_whole_load() {
         assert_eq!(a.agent_id, b.agent_id);
         assert_eq!((&a.employee_id, &a.login_name, &a.user_name, a.group_id), (&b.employee_id, &b.login_name, &b.user_name, b.group_id));
         assert_eq!((&a.employee_ids, &a.login_names), (&b.employee_ids, &b.login_names));
+        assert_eq!(a.team, b.team);
         assert_eq!(*n, b.rows.len() as u64, "records of agent {}", a.agent_id);
     }
     assert_eq!(dir.stats, whole.stats);

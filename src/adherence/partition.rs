@@ -75,22 +75,8 @@ pub fn partitions_for(records: u64) -> usize {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn auto_keeps_a_month_whole_and_splits_beyond() {
-        // W1's store: 94 MiB / 14 B ≈ 7.0 million records ≤ 8 million: one piece.
-        assert_eq!(partitions_for(94 * 1024 * 1024 / STORE_BYTES_PER_RECORD), 1);
-        assert_eq!(partitions_for(8_000_000), 1);
-        // 8,000,001 records: ⌈8.000001 / 5⌉ = 2 partitions.
-        assert_eq!(partitions_for(8_000_001), 2);
-        // 10,000 × 93 days: 282 MiB / 14 B ≈ 21.1 million records: ⌈21.1 / 5⌉ = 5.
-        assert_eq!(partitions_for(282 * 1024 * 1024 / STORE_BYTES_PER_RECORD), 5);
-        assert_eq!(partitions_for(0), 1);
-    }
-}
+/// One day file's agents and loading figures, with its first and last record time.
+type DayDirectory = (Activity, Option<(i64, i64)>);
 
 /// How to read a store: the load options and what enrichment does to each loaded
 /// activity (names, teams).
@@ -118,19 +104,23 @@ pub fn directory(input: &StoreInput) -> Result<(Activity, Vec<u64>)> {
     let mut span: Option<(i64, i64)> = None;
     let batch = 2 * rayon::current_num_threads().max(1);
     for chunk in files.chunks(batch) {
-        let days: Vec<Result<Activity>> = chunk
+        let days: Vec<Result<DayDirectory>> = chunk
             .par_iter()
             .map(|f| {
                 let (raw, dropped) = store::read_day_records(f, None)?;
                 let st = LoadStats { dropped_missing: dropped, ..Default::default() };
                 let read = raw.len() as u64 + dropped;
+                // The first and last record times (bots left out), as a whole load takes
+                // them for the coverage of a store without windows.
+                let kept = (0..raw.len()).filter(|&i| !day_opts.exclude_agents.contains(&raw.agent_id[i])).map(|i| raw.time[i]);
+                let span = kept.fold(None, |acc: Option<(i64, i64)>, t| Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t)))));
                 let mut a = Activity::from_records(raw, Vec::new(), st, &day_opts)?;
                 a.stats.records_read = read;
-                Ok(a)
+                Ok((a, span))
             })
             .collect();
         for day in days {
-            let day = day?;
+            let (day, day_span) = day?;
             let s = &day.stats;
             stats.records_read += s.records_read;
             stats.dropped_missing += s.dropped_missing;
@@ -138,7 +128,7 @@ pub fn directory(input: &StoreInput) -> Result<(Activity, Vec<u64>)> {
             stats.dropped_type += s.dropped_type;
             stats.excluded_records += s.excluded_records;
             excluded.extend(day.excluded.iter().copied());
-            if let Some((a, b)) = day.coverage.span() {
+            if let Some((a, b)) = day_span {
                 span = Some(span.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
             }
             for d in day.agents {
@@ -178,6 +168,14 @@ pub fn directory(input: &StoreInput) -> Result<(Activity, Vec<u64>)> {
     let mut slots: Vec<Option<ActivityAgent>> = agents.into_iter().map(Some).collect();
     let agents: Vec<ActivityAgent> = order.iter().map(|&i| slots[i].take().expect("each once")).collect();
     let records: Vec<u64> = order.iter().map(|&i| records[i]).collect();
+    // As a whole load has them: every value seen in text order, the team from the latest
+    // agent group (enrichment may name it below).
+    let mut agents = agents;
+    for a in &mut agents {
+        a.employee_ids.sort();
+        a.login_names.sort();
+        a.team = a.group_id.map(|g| g.to_string());
+    }
 
     let timeframes: Vec<(i64, i64)> = manifest.windows.iter().map(|w| (w.start, w.end)).collect();
     let (coverage, coverage_source, ignored) = coverage_of(timeframes, input.load.coverage, || span);
@@ -501,5 +499,22 @@ impl Spill {
             out(&df.select(order.iter().map(String::as_str))?)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_keeps_a_month_whole_and_splits_beyond() {
+        // W1's store: 94 MiB / 14 B ≈ 7.0 million records ≤ 8 million: one piece.
+        assert_eq!(partitions_for(94 * 1024 * 1024 / STORE_BYTES_PER_RECORD), 1);
+        assert_eq!(partitions_for(8_000_000), 1);
+        // 8,000,001 records: ⌈8.000001 / 5⌉ = 2 partitions.
+        assert_eq!(partitions_for(8_000_001), 2);
+        // 10,000 × 93 days: 282 MiB / 14 B ≈ 21.1 million records: ⌈21.1 / 5⌉ = 5.
+        assert_eq!(partitions_for(282 * 1024 * 1024 / STORE_BYTES_PER_RECORD), 5);
+        assert_eq!(partitions_for(0), 1);
     }
 }

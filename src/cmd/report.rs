@@ -118,7 +118,13 @@ pub fn run(args: Args) -> Result<u8> {
     if ![15 * MINUTE, 30 * MINUTE, 60 * MINUTE].contains(&interval) {
         return Err(Error::usage(format!("--interval {:?} must be 15m, 30m or 60m", args.interval)));
     }
-    let (activity_paths, _, _) = common::input_paths(&args.input.activity, &args.input.schedule, args.input.rules.as_ref())?;
+    // The activity inputs (the bundled sample's when neither side is given; the schedule side
+    // says so, and refuses one side alone).
+    let activity_paths = if args.input.activity.is_empty() && args.input.schedule.is_empty() {
+        vec![common::sample_dir()?.join("activity")]
+    } else {
+        args.input.activity.clone()
+    };
     let parts = partitions(&args, &activity_paths)?;
 
     if args.format.is_document() && args.view.is_some() {

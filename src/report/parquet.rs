@@ -38,8 +38,18 @@ pub fn parquet_frame(df: &DataFrame) -> Result<DataFrame> {
     Ok(DataFrame::new(df.height(), columns)?)
 }
 
+/// Rows per row group, fixed: the sink otherwise cuts row groups where its input chunks end,
+/// and a view written in agent partitions (read back from its parts) would then differ in
+/// layout from the same view written whole.
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+
 fn options() -> ParquetWriteOptions {
-    ParquetWriteOptions { compression: ParquetCompression::Zstd(None), compat_level: Some(CompatLevel::oldest()), ..Default::default() }
+    ParquetWriteOptions {
+        compression: ParquetCompression::Zstd(None),
+        compat_level: Some(CompatLevel::oldest()),
+        row_group_size: Some(ROW_GROUP_ROWS),
+        ..Default::default()
+    }
 }
 
 fn sink_to(lf: LazyFrame, path: &std::path::Path) -> Result<()> {
