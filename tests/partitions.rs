@@ -225,3 +225,40 @@ fn the_agent_directory_of_a_store_is_that_of_a_whole_load() {
     assert_eq!((&dir.coverage, dir.coverage_source), (&whole.coverage, whole.coverage_source));
     assert_eq!(dir.excluded, whole.excluded);
 }
+
+#[test]
+fn parquet_views_of_more_than_one_row_group_are_the_same_in_partitions() {
+    // 400 agents × 31 days: about 156,000 intervals, more than one Parquet row group
+    // (131,072 rows), so row-group boundaries must not depend on where the parts end.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    Command::cargo_bin("adhere")
+        .unwrap()
+        .args(["simulate", "--agents", "400", "--days", "31", "--seed", "5", "--changes-per-shift", "8", "--store", "--out"])
+        .arg(d)
+        .assert()
+        .success();
+    let run = |n: &str| {
+        let out = d.join(format!("views-{n}"));
+        Command::cargo_bin("adhere")
+            .unwrap()
+            .arg("report")
+            .arg("--activity")
+            .arg(d.join("store"))
+            .arg("--schedule")
+            .arg(d.join("schedule.csv"))
+            .arg("--rules")
+            .arg(d.join("rules.toml"))
+            .args(["--format", "parquet", "--view", "intervals", "--partitions", n, "--out"])
+            .arg(format!("{}/", out.display()))
+            .assert()
+            .success();
+        std::fs::read(out.join("intervals.parquet")).unwrap()
+    };
+    let whole = run("1");
+    let parts = run("4");
+    use polars::prelude::SerReader;
+    let rows = polars::prelude::ParquetReader::new(std::io::Cursor::new(whole.clone())).finish().unwrap().height();
+    assert!(rows > 131_072, "{rows} intervals: one row group only");
+    assert!(whole == parts, "intervals.parquet differs in partitions");
+}
