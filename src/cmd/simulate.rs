@@ -19,7 +19,8 @@ use crate::simulate::{simulate_enrichment, simulate_with_progress, SimConfig};
   adhere simulate --agents 1000 --days 31 --start 2024-01-01 --out bench-data
 
 The same flags always write byte-identical files. Output: DIR/activity/ (API v2 pages,
-one UTC day per window), DIR/schedule.csv and DIR/rules.toml.")]
+one UTC day per window), DIR/schedule.csv and DIR/rules.toml; with --store also DIR/store,
+the same activity as an `adhere fetch` store.")]
 pub struct Args {
     /// Number of agents.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
