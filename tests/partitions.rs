@@ -29,23 +29,18 @@ fn data() -> &'static Path {
     .path()
 }
 
+/// `adhere report` on the data set in `d`: activity `d/<activity>` (`store` or `activity`),
+/// the given schedule and `d/rules.toml`.
+fn report_cmd(d: &Path, activity: &str, schedule: &Path) -> Command {
+    let mut c = Command::cargo_bin("adhere").unwrap();
+    c.arg("report").arg("--activity").arg(d.join(activity)).arg("--schedule").arg(schedule).arg("--rules").arg(d.join("rules.toml"));
+    c
+}
+
 /// `adhere report` on the store with `extra` flags; returns (exit code, stdout, stderr).
 fn report(schedule: &Path, extra: &[&str]) -> (i32, Vec<u8>, String) {
     let d = data();
-    let out = Command::cargo_bin("adhere")
-        .unwrap()
-        .arg("report")
-        .arg("--activity")
-        .arg(d.join("store"))
-        .arg("--schedule")
-        .arg(schedule)
-        .arg("--rules")
-        .arg(d.join("rules.toml"))
-        .arg("--enrichment")
-        .arg(d.join("enr"))
-        .args(extra)
-        .output()
-        .unwrap();
+    let out = report_cmd(d, "store", schedule).arg("--enrichment").arg(d.join("enr")).args(extra).output().unwrap();
     (out.status.code().unwrap(), out.stdout, String::from_utf8(out.stderr).unwrap())
 }
 
@@ -101,15 +96,7 @@ fn every_view_in_every_row_format_is_the_same_in_partitions() {
 #[test]
 fn the_store_in_partitions_gives_what_the_api_pages_give() {
     let d = data();
-    let via_pages = Command::cargo_bin("adhere")
-        .unwrap()
-        .arg("report")
-        .arg("--activity")
-        .arg(d.join("activity"))
-        .arg("--schedule")
-        .arg(d.join("schedule.csv"))
-        .arg("--rules")
-        .arg(d.join("rules.toml"))
+    let via_pages = report_cmd(d, "activity", &d.join("schedule.csv"))
         .arg("--enrichment")
         .arg(d.join("enr"))
         .args(["--format", "ndjson", "--view", "exceptions"])
@@ -184,18 +171,7 @@ fn what_partitions_cannot_do_is_refused() {
         assert!(err.contains(says), "{flags:?}: {err}");
     }
     // API pages are read whole.
-    let out = Command::cargo_bin("adhere")
-        .unwrap()
-        .arg("report")
-        .arg("--activity")
-        .arg(d.join("activity"))
-        .arg("--schedule")
-        .arg(&schedule)
-        .arg("--rules")
-        .arg(d.join("rules.toml"))
-        .args(["--partitions", "2", "--format", "csv"])
-        .output()
-        .unwrap();
+    let out = report_cmd(d, "activity", &schedule).args(["--partitions", "2", "--format", "csv"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--partitions needs one `adhere fetch` store"));
     // auto: a small store is one partition, and table output stays whole.
@@ -240,15 +216,7 @@ fn parquet_views_of_more_than_one_row_group_are_the_same_in_partitions() {
         .success();
     let run = |n: &str| {
         let out = d.join(format!("views-{n}"));
-        Command::cargo_bin("adhere")
-            .unwrap()
-            .arg("report")
-            .arg("--activity")
-            .arg(d.join("store"))
-            .arg("--schedule")
-            .arg(d.join("schedule.csv"))
-            .arg("--rules")
-            .arg(d.join("rules.toml"))
+        report_cmd(d, "store", &d.join("schedule.csv"))
             .args(["--format", "parquet", "--view", "intervals", "--partitions", n, "--out"])
             .arg(format!("{}/", out.display()))
             .assert()

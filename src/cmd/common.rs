@@ -21,19 +21,24 @@ pub fn sample_dir() -> Result<PathBuf> {
 
 /// The activity, schedule and rules paths: as given, or the bundled sample data when
 /// neither activity nor schedule is given.
-pub fn input_paths(
-    activity: &[PathBuf],
-    schedule: &[PathBuf],
-    rules: Option<&PathBuf>,
-) -> Result<(Vec<PathBuf>, Vec<PathBuf>, Option<PathBuf>)> {
+pub struct InputPaths {
+    pub activity: Vec<PathBuf>,
+    pub schedule: Vec<PathBuf>,
+    pub rules: Option<PathBuf>,
+    /// The bundled sample data's directory, when it is what runs.
+    pub sample: Option<PathBuf>,
+}
+
+/// [`InputPaths`] from the flags (one side alone is refused). Says nothing: the caller that
+/// reads the inputs says when they are the sample's.
+pub fn input_paths(activity: &[PathBuf], schedule: &[PathBuf], rules: Option<&PathBuf>) -> Result<InputPaths> {
     match (activity.is_empty(), schedule.is_empty()) {
         (true, true) => {
             let dir = sample_dir()?;
-            eprintln!("adhere: no --activity/--schedule given: using the bundled sample data in {}", dir.display());
             let rules = rules.cloned().or_else(|| Some(dir.join("rules.toml")).filter(|p| p.is_file()));
-            Ok((vec![dir.join("activity")], vec![dir.join("schedule.csv")], rules))
+            Ok(InputPaths { activity: vec![dir.join("activity")], schedule: vec![dir.join("schedule.csv")], rules, sample: Some(dir) })
         }
-        (false, false) => Ok((activity.to_vec(), schedule.to_vec(), rules.cloned())),
+        (false, false) => Ok(InputPaths { activity: activity.to_vec(), schedule: schedule.to_vec(), rules: rules.cloned(), sample: None }),
         (true, false) => Err(Error::usage("--schedule given without --activity: give both (or neither, to run on the bundled sample data)")),
         (false, true) => Err(Error::usage(
             "--activity given without --schedule: give both (or neither, to run on the sample data); for time in state without a schedule use `adhere states`",

@@ -103,7 +103,11 @@ impl InputArgs {
 
     /// Everything [`InputArgs::load`] reads but the activity.
     pub fn load_schedule_side(&self) -> Result<ScheduleSide> {
-        let (activity_paths, schedule_paths, rules_path) = common::input_paths(&self.activity, &self.schedule, self.rules.as_ref())?;
+        let common::InputPaths { activity: activity_paths, schedule: schedule_paths, rules: rules_path, sample } =
+            common::input_paths(&self.activity, &self.schedule, self.rules.as_ref())?;
+        if let Some(dir) = sample {
+            eprintln!("adhere: no --activity/--schedule given: using the bundled sample data in {}", dir.display());
+        }
         let rules = match &rules_path {
             Some(p) => Rules::load(p)?,
             None => Rules::default(),

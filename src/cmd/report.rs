@@ -23,13 +23,15 @@ use crate::activity::Activity;
 use crate::adherence::partition::StoreInput;
 use crate::adherence::targets::Targets;
 use crate::adherence::{self, explain, Engine, Report, ViewName};
+use crate::enrich::Enrichment;
 use crate::error::{Error, Result};
 use crate::report::stream::ViewSink;
 use crate::report::{summary, write_atomic, Document, Format};
 use crate::rules::Rules;
 use crate::schedule::matching::Matches;
+use crate::schedule::roster::Roster;
 use crate::schedule::ScheduleInput;
-use crate::time::{self, MINUTE};
+use crate::time::{self, Ms, Zone, MINUTE};
 
 /// Flags of `adhere report`.
 #[derive(Debug, clap::Args)]
@@ -79,7 +81,7 @@ fn partitions(args: &Args, activity_paths: &[PathBuf]) -> Result<usize> {
         [one] if crate::liveperson::store::is_store(one) => Some(one),
         _ => None,
     };
-    let streamable = matches!(args.format, Format::Csv | Format::Json | Format::Ndjson | Format::Parquet);
+    let streamable = crate::report::stream::needs_whole_report(args.format).is_none();
     if args.partitions == "auto" {
         return match store {
             Some(dir) if streamable => adherence::partition::auto_partitions(dir),
@@ -97,11 +99,10 @@ fn partitions(args: &Args, activity_paths: &[PathBuf]) -> Result<usize> {
             "--partitions needs one `adhere fetch` store as --activity (API pages are read whole); drop --partitions or fetch into a store",
         ));
     }
-    if n > 1 && !streamable {
-        return Err(Error::usage(format!(
-            "--format {} needs the whole report at once; with --partitions, use csv, json, ndjson or parquet",
-            args.format.extension().replace("md", "markdown").replace("txt", "table")
-        )));
+    if n > 1 {
+        if let Some(e) = crate::report::stream::needs_whole_report(args.format) {
+            return Err(e);
+        }
     }
     Ok(n)
 }
@@ -118,13 +119,8 @@ pub fn run(args: Args) -> Result<u8> {
     if ![15 * MINUTE, 30 * MINUTE, 60 * MINUTE].contains(&interval) {
         return Err(Error::usage(format!("--interval {:?} must be 15m, 30m or 60m", args.interval)));
     }
-    // The activity inputs (the bundled sample's when neither side is given; the schedule side
-    // says so, and refuses one side alone).
-    let activity_paths = if args.input.activity.is_empty() && args.input.schedule.is_empty() {
-        vec![common::sample_dir()?.join("activity")]
-    } else {
-        args.input.activity.clone()
-    };
+    // Where the activity is (the schedule side, read below, says when it is the sample's).
+    let activity_paths = common::input_paths(&args.input.activity, &args.input.schedule, args.input.rules.as_ref())?.activity;
     let parts = partitions(&args, &activity_paths)?;
 
     if args.format.is_document() && args.view.is_some() {
@@ -139,9 +135,10 @@ pub fn run(args: Args) -> Result<u8> {
         (None, Some(_)) => ViewName::ALL.to_vec(),
         (None, None) => vec![ViewName::Shifts],
     };
+    let run = RunFlags { views, interval, from, to };
     if parts > 1 {
         let side = args.input.load_schedule_side()?;
-        return run_partitioned(&args, side, parts, views, interval, from, to);
+        return run_partitioned(&args, &run, side, parts);
     }
     // Schedules and activity are read side by side (the schedule reader is one thread).
     let coverage = common::coverage_flag(args.input.coverage.as_deref())?;
@@ -150,17 +147,7 @@ pub fn run(args: Args) -> Result<u8> {
     let side = side?;
     let (activity, enrichment) = loaded?;
     let ScheduleSide { rules, zone, shift_gap, schedule: sched, roster, .. } = side;
-    let opts = adherence::Options {
-        shift_gap,
-        interval,
-        from,
-        to,
-        default_zone: zone,
-        match_on: args.input.match_on,
-        views: views.clone(),
-        closed_conversations: common::closed_conversations(&enrichment),
-        roster,
-    };
+    let opts = engine_options(&args, &run, zone, shift_gap, roster, &enrichment);
     let engine =
         crate::timing::stage("engine: prepare (shifts, matching, timelines)", || Engine::new(&activity, &sched.rows, &rules, &opts))?;
     let mut report = engine.report()?;
@@ -174,7 +161,7 @@ pub fn run(args: Args) -> Result<u8> {
     let written = if args.format.is_document() {
         common::write_document(&report, &doc, args.format, args.out.as_deref())?
     } else {
-        crate::timing::stage("write views", || common::write_views(&report, &views, args.view, args.format, args.out.as_deref()))?
+        crate::timing::stage("write views", || common::write_views(&report, &run.views, args.view, args.format, args.out.as_deref()))?
     };
     let code = finish(&args, &rules, &report, &doc, &written)?;
     // The process ends here: leave the gigabytes of a large report to the OS rather than
@@ -185,6 +172,36 @@ pub fn run(args: Args) -> Result<u8> {
     std::mem::forget(activity);
     std::mem::forget(sched);
     Ok(code)
+}
+
+/// The flags of this run that reach the engine, checked.
+struct RunFlags {
+    views: Vec<ViewName>,
+    interval: Ms,
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+/// The engine's options, one way for a report whole and in partitions.
+fn engine_options(
+    args: &Args,
+    run: &RunFlags,
+    zone: Zone,
+    shift_gap: Ms,
+    roster: Option<Roster>,
+    enrichment: &Enrichment,
+) -> adherence::Options {
+    adherence::Options {
+        shift_gap,
+        interval: run.interval,
+        from: run.from,
+        to: run.to,
+        default_zone: zone,
+        match_on: args.input.match_on,
+        views: run.views.clone(),
+        closed_conversations: common::closed_conversations(enrichment),
+        roster,
+    }
 }
 
 /// The warnings of the run beyond the engine's: active agents no schedule key matched, and
@@ -223,31 +240,14 @@ fn run_warnings(keys: &[String], matches: &Matches, activity: &Activity, sched: 
 
 /// A report in agent partitions (`--partitions N`): every view streamed to its file as each
 /// partition is computed.
-fn run_partitioned(
-    args: &Args,
-    side: ScheduleSide,
-    parts: usize,
-    views: Vec<ViewName>,
-    interval: i64,
-    from: Option<i64>,
-    to: Option<i64>,
-) -> Result<u8> {
+fn run_partitioned(args: &Args, run: &RunFlags, side: ScheduleSide, parts: usize) -> Result<u8> {
+    let (views, interval) = (&run.views, run.interval);
     let (enrichment, eo) = common::load_enrichment(&side.activity_paths, &args.input.enrich)?;
     let ScheduleSide { rules, zone, shift_gap, schedule: sched, roster, coverage, activity_paths } = side;
-    let opts = adherence::Options {
-        shift_gap,
-        interval,
-        from,
-        to,
-        default_zone: zone,
-        match_on: args.input.match_on,
-        views: views.clone(),
-        closed_conversations: common::closed_conversations(&enrichment),
-        roster,
-    };
+    let opts = engine_options(args, run, zone, shift_gap, roster, &enrichment);
     let enrich = |a: &mut Activity| enrichment.apply(a, eo.team_level);
     let input = StoreInput { dir: &activity_paths[0], load: crate::enrich::load_options(coverage, &enrichment, &eo), enrich: &enrich };
-    let targets = common::view_targets(&views, args.view, args.format, args.out.as_deref())?;
+    let targets = common::view_targets(views, args.view, args.format, args.out.as_deref())?;
     let mut sinks: Vec<(ViewName, ViewSink)> = Vec::new();
     for (v, path) in &targets {
         sinks.push((*v, ViewSink::create(args.format, path.as_deref())?));

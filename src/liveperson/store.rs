@@ -459,18 +459,8 @@ fn write_day(path: &Path, rows: &[StatusChange]) -> Result<()> {
 
 /// Reads one day file back into records.
 pub fn read_day(path: &Path) -> Result<Vec<StatusChange>> {
-    let hint = "the file is damaged: delete it, then run `adhere fetch --refresh` over that day with the same --out";
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| Error::input_hint(Location::file(path), format!("cannot read this store file: {e}"), hint))?;
-    let col = |name: &str, dtype: DataType| -> Result<Series> {
-        let c =
-            df.column(name).map_err(|_| Error::input_hint(Location::file(path).column(name), "the store file has no such column", hint))?;
-        c.as_materialized_series()
-            .cast(&dtype)
-            .map_err(|e| Error::input_hint(Location::file(path).column(name), format!("the column has the wrong type: {e}"), hint))
-    };
+    let df = open_day(path, None)?;
+    let col = |name: &str, dtype: DataType| day_column(&df, path, name, &dtype);
     let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     let ints = |name: &str| -> Result<Vec<Option<i64>>> { Ok(col(name, DataType::Int64)?.i64()?.iter().collect()) };
     let texts = |name: &str| -> Result<Vec<Option<String>>> {
@@ -580,44 +570,48 @@ pub fn read_store_agents(dir: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
     })
 }
 
-/// The columns of a day file the engine reads (`prevStatusChangeTime` and `extra` stay on
-/// disk).
-const ENGINE_COLUMNS: [&str; 12] = [
-    "agentId",
-    "employeeId",
-    "agentLoginName",
-    "agentUserName",
-    "agentGroupId",
-    "time",
-    "sessionId",
-    "sequenceNumber",
-    "statusType",
-    "statusSubType",
-    "statusReasonId",
-    "statusReasonText",
-];
+/// What to do about a day file that cannot be read.
+const DAMAGED_HINT: &str = "the file is damaged: delete it, then run `adhere fetch --refresh` over that day with the same --out";
+
+/// A day file, whole or only `columns` (which must exist).
+fn open_day(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = ParquetReader::new(file);
+    if let Some(columns) = columns {
+        // Named up front: a missing column is then reported as such, not as a broken file.
+        let schema = reader
+            .schema()
+            .map_err(|e| Error::input_hint(Location::file(path), format!("cannot read this store file: {e}"), DAMAGED_HINT))?;
+        if let Some(missing) = columns.iter().find(|c| !schema.contains(c)) {
+            return Err(Error::input_hint(Location::file(path).column(*missing), "the store file has no such column", DAMAGED_HINT));
+        }
+        reader = reader.with_columns(Some(columns.iter().map(|c| c.to_string()).collect())).read_parallel(ParallelStrategy::None);
+    }
+    reader.finish().map_err(|e| Error::input_hint(Location::file(path), format!("cannot read this store file: {e}"), DAMAGED_HINT))
+}
+
+/// Column `name` of a day file as `dtype` (one chunk).
+fn day_column(df: &DataFrame, path: &Path, name: &str, dtype: &DataType) -> Result<Series> {
+    let c = df
+        .column(name)
+        .map_err(|_| Error::input_hint(Location::file(path).column(name), "the store file has no such column", DAMAGED_HINT))?;
+    let s = c.as_materialized_series();
+    let s = if s.dtype() == dtype {
+        s.clone()
+    } else {
+        s.cast(dtype).map_err(|e| {
+            Error::input_hint(Location::file(path).column(name), format!("the column has the wrong type: {e}"), DAMAGED_HINT)
+        })?
+    };
+    Ok(s.rechunk())
+}
 
 /// One day file as columns of records (those `keep` accepts), and how many rows had no
 /// agentId or no time.
 pub fn read_day_records(path: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>) -> Result<(RawRecords, u64)> {
-    let hint = "the file is damaged: delete it, then run `adhere fetch --refresh` over that day with the same --out";
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = ParquetReader::new(file)
-        .with_columns(Some(ENGINE_COLUMNS.iter().map(|c| c.to_string()).collect()))
-        .read_parallel(ParallelStrategy::None)
-        .finish()
-        .map_err(|e| Error::input_hint(Location::file(path), format!("cannot read this store file: {e}"), hint))?;
-    let col = |name: &str, dtype: &DataType| -> Result<Series> {
-        let c =
-            df.column(name).map_err(|_| Error::input_hint(Location::file(path).column(name), "the store file has no such column", hint))?;
-        let s = c.as_materialized_series();
-        if s.dtype() == dtype {
-            return Ok(s.rechunk());
-        }
-        s.cast(dtype)
-            .map(|s| s.rechunk())
-            .map_err(|e| Error::input_hint(Location::file(path).column(name), format!("the column has the wrong type: {e}"), hint))
-    };
+    // Every column but `prevStatusChangeTime` and `extra`, which the engine does not use.
+    let df = open_day(path, Some(&COLUMNS[..12]))?;
+    let col = |name: &str, dtype: &DataType| day_column(&df, path, name, dtype);
     let int = |name: &str| col(name, &DataType::Int64);
     let text = |name: &str| col(name, &DataType::String);
     let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));

@@ -148,17 +148,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Streams into a temporary file beside `path`, then renames it into place: nothing
 /// half-written is ever visible at `path`, and the output need not fit in memory.
 pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::io(&dir, e))?;
+    let mut tmp = temp_beside(path)?;
     {
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
         fill(&mut w)?;
         w.flush().map_err(|e| Error::io(path, e))?;
     }
+    publish(tmp, path)
+}
+
+/// The directory `path` will be in (created if needed).
+pub fn parent_dir(path: &Path) -> Result<PathBuf> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    Ok(dir)
+}
+
+/// A private temporary file beside `path`, to be [`publish`]ed there when complete.
+pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = parent_dir(path)?;
+    tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::io(&dir, e))
+}
+
+/// Renames a complete temporary file into place at `path` as an ordinary file.
+pub fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     // A temporary file is private (0600); what we publish is an ordinary file.
     #[cfg(unix)]
     {

@@ -60,12 +60,16 @@ fn sink_to(lf: LazyFrame, path: &std::path::Path) -> Result<()> {
 }
 
 impl Parquet {
+    /// Writes a frame as a Parquet file at `path` (not atomically: for private files).
+    pub fn write_file(frame: &DataFrame, path: &std::path::Path) -> Result<()> {
+        sink_to(parquet_frame(frame)?.lazy(), path)
+    }
+
     /// The Parquet file of a frame, as bytes.
     pub fn bytes(frame: &DataFrame) -> Result<Vec<u8>> {
-        let df = parquet_frame(frame)?;
         let dir = tempfile::tempdir().map_err(|e| crate::Error::io("temporary directory", e))?;
         let path = dir.path().join("view.parquet");
-        sink_to(df.lazy(), &path)?;
+        Parquet::write_file(frame, &path)?;
         std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))
     }
 

@@ -13,7 +13,7 @@ use polars::prelude::*;
 
 use super::csv::Csv;
 use super::json::Json;
-use super::Format;
+use super::{parent_dir, publish, temp_beside, Format};
 use crate::error::{Error, Result};
 
 enum Target {
@@ -31,6 +31,17 @@ enum Target {
     },
 }
 
+/// Why `format` cannot be written a part at a time (None: it can): tables and documents
+/// need the whole report.
+pub fn needs_whole_report(format: Format) -> Option<Error> {
+    matches!(format, Format::Table | Format::Markdown | Format::Html).then(|| {
+        Error::usage(format!(
+            "--format {} needs the whole report at once; with --partitions, use csv, json, ndjson or parquet",
+            format.extension().replace("md", "markdown").replace("txt", "table")
+        ))
+    })
+}
+
 /// One view being written in parts.
 pub struct ViewSink {
     format: Format,
@@ -42,28 +53,20 @@ pub struct ViewSink {
 impl ViewSink {
     /// A view to be written to `path` (None: stdout, for the text formats).
     pub fn create(format: Format, path: Option<&Path>) -> Result<ViewSink> {
-        if matches!(format, Format::Table | Format::Markdown | Format::Html) {
-            return Err(Error::usage(format!(
-                "--format {} needs the whole report at once; with --partitions, use csv, json, ndjson or parquet",
-                format.extension().replace("md", "markdown").replace("txt", "table")
-            )));
+        if let Some(e) = needs_whole_report(format) {
+            return Err(e);
         }
         let target = match path {
-            None if format.is_binary() => {
-                return Err(Error::usage(format!("--format {} writes binary data: give --out FILE or --out DIR", format.extension())))
-            }
+            // `cmd::common::view_targets` gives binary formats a file, always.
+            None if format.is_binary() => return Err(Error::usage("binary output needs --out FILE or --out DIR")),
             None => Target::Stdout(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
             Some(path) => {
-                let dir = match path.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                    _ => PathBuf::from("."),
-                };
-                std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
                 if format.is_binary() {
+                    let dir = parent_dir(path)?;
                     let parts = tempfile::tempdir_in(&dir).map_err(|e| Error::io(&dir, e))?;
                     Target::Parts { path: path.to_path_buf(), dir: parts, parts: Vec::new() }
                 } else {
-                    let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::io(&dir, e))?;
+                    let tmp = temp_beside(path)?;
                     let f = tmp.reopen().map_err(|e| Error::io(path, e))?;
                     Target::File { path: path.to_path_buf(), tmp, w: Some(std::io::BufWriter::with_capacity(1 << 20, f)) }
                 }
@@ -90,8 +93,7 @@ impl ViewSink {
             Format::Parquet => {
                 let Target::Parts { dir, parts, .. } = &mut self.target else { unreachable!("parquet writes parts") };
                 let part = dir.path().join(format!("part-{:06}.parquet", parts.len()));
-                let bytes = super::parquet::Parquet::bytes(df)?;
-                std::fs::write(&part, bytes).map_err(|e| Error::io(&part, e))?;
+                super::parquet::Parquet::write_file(df, &part)?;
                 parts.push(part);
                 Ok(())
             }
@@ -137,24 +139,12 @@ impl ViewSink {
                 publish(tmp, &path)?;
                 Ok(Some(path))
             }
-            Target::Parts { path, dir, parts } => {
-                let parent = dir.path().parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-                let tmp = tempfile::NamedTempFile::new_in(&parent).map_err(|e| Error::io(&parent, e))?;
+            Target::Parts { path, dir: _dir, parts } => {
+                let tmp = temp_beside(&path)?;
                 super::parquet::Parquet::concat(&parts, tmp.path())?;
                 publish(tmp, &path)?;
                 Ok(Some(path))
             }
         }
     }
-}
-
-/// Renames a finished temporary file into place as an ordinary (0644) file.
-fn publish(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(path, e))?;
-    }
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
 }
