@@ -460,7 +460,8 @@ fn sorted_order(raw: &RawRecords) -> Vec<u32> {
     let mut ids: Vec<i64> = raw.agent_id.clone();
     ids.par_sort_unstable();
     ids.dedup();
-    let dense: HashMap<i64, u32> = ids.iter().enumerate().map(|(i, &a)| (a, i as u32)).collect();
+    // foldhash, not the default SipHash: this map is looked up once per record.
+    let dense: HashMap<i64, u32, foldhash::fast::RandomState> = ids.iter().enumerate().map(|(i, &a)| (a, i as u32)).collect();
     let agent_of: Vec<u32> = raw.agent_id.par_iter().map(|a| dense[a]).collect();
     let mut start = vec![0usize; ids.len() + 1];
     for &a in &agent_of {

@@ -293,17 +293,18 @@ impl<'a> Engine<'a> {
         let labels = self.state_labels();
         // The views are built side by side: assembling the shift views is mostly one thread,
         // time in state and productivity run per agent in parallel.
-        let states_view = || -> Result<Option<DataFrame>> {
-            if !self.opts.views.contains(&ViewName::States) {
+        let wants_states = self.opts.views.contains(&ViewName::States);
+        let wants_productivity = self.opts.views.contains(&ViewName::Productivity);
+        let states_view = |per_agent: &[states::AgentDays]| -> Result<Option<DataFrame>> {
+            if !wants_states {
                 return Ok(None);
             }
-            let rows = crate::timing::stage("engine: time in state", || {
-                states::time_in_state(activity, &self.timelines, &labels, (self.opts.from, self.opts.to))
-            });
+            let rows =
+                crate::timing::stage("engine: time in state", || states::time_in_state(per_agent, &labels, (self.opts.from, self.opts.to)));
             Ok(Some(crate::timing::stage("engine: states frame", || views::states_frame(activity, &labels, &rows))?))
         };
-        let productivity_view = || -> Result<Option<DataFrame>> {
-            if !self.opts.views.contains(&ViewName::Productivity) {
+        let productivity_view = |per_agent: &[states::AgentDays]| -> Result<Option<DataFrame>> {
+            if !wants_productivity {
                 return Ok(None);
             }
             let sh = &self.shifts;
@@ -320,7 +321,7 @@ impl<'a> Engine<'a> {
             let df = crate::timing::stage("engine: productivity", || {
                 productivity::productivity_frame(
                     activity,
-                    &self.timelines,
+                    per_agent,
                     &labels,
                     Some(&side),
                     self.opts.closed_conversations.as_ref(),
@@ -329,10 +330,17 @@ impl<'a> Engine<'a> {
             })?;
             Ok(Some(df))
         };
-        let (assembled, (states_df, productivity_df)) = rayon::join(
-            || crate::timing::stage("engine: assemble views", || views::assemble(&ctx)),
-            || rayon::join(states_view, productivity_view),
-        );
+        // Both views total each agent's logged-in time per local day and state: once.
+        let by_day = || {
+            let per_agent = if wants_states || wants_productivity {
+                crate::timing::stage("engine: time per day and state", || states::all_agent_days(activity, &self.timelines, &labels))
+            } else {
+                Vec::new()
+            };
+            rayon::join(|| states_view(&per_agent), || productivity_view(&per_agent))
+        };
+        let (assembled, (states_df, productivity_df)) =
+            rayon::join(|| crate::timing::stage("engine: assemble views", || views::assemble(&ctx)), by_day);
         let mut report = assembled?;
         if let Some(df) = states_df? {
             report.states = df;
@@ -395,7 +403,8 @@ pub fn productivity_only(
 ) -> Result<DataFrame> {
     let timelines = Timelines::build(activity);
     let labels: Vec<AgentLabel> = (0..activity.agents.len()).map(|i| unscheduled_label(activity, i, zone)).collect();
-    productivity::productivity_frame(activity, &timelines, &labels, None, closed, days)
+    let per_agent = states::all_agent_days(activity, &timelines, &labels);
+    productivity::productivity_frame(activity, &per_agent, &labels, None, closed, days)
 }
 
 /// The states view alone, for `adhere states` (no schedule): every agent labelled by login
@@ -403,6 +412,7 @@ pub fn productivity_only(
 pub fn states_only(activity: &Activity, zone: &Zone, days: (Option<i64>, Option<i64>)) -> Result<DataFrame> {
     let timelines = Timelines::build(activity);
     let labels: Vec<AgentLabel> = (0..activity.agents.len()).map(|i| unscheduled_label(activity, i, zone)).collect();
-    let rows = states::time_in_state(activity, &timelines, &labels, days);
+    let per_agent = states::all_agent_days(activity, &timelines, &labels);
+    let rows = states::time_in_state(&per_agent, &labels, days);
     views::states_frame(activity, &labels, &rows)
 }

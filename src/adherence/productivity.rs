@@ -15,9 +15,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::states::{agent_days, AgentLabel};
+use super::states::{AgentDays, AgentLabel};
 use super::sweep::AgentResult;
-use crate::activity::timeline::Timelines;
 use crate::activity::Activity;
 use crate::error::Result;
 use crate::schedule::Shifts;
@@ -66,7 +65,7 @@ struct Person {
 /// the local dates reported.
 pub fn productivity_frame(
     activity: &Activity,
-    timelines: &Timelines,
+    per_agent_days: &[AgentDays],
     labels: &[AgentLabel],
     schedule: Option<&ScheduleSide>,
     closed: Option<&HashMap<i64, Vec<Ms>>>,
@@ -77,7 +76,7 @@ pub fn productivity_frame(
         .map(|i| {
             let zone = &labels[i].zone;
             let mut out: BTreeMap<i64, Day> = BTreeMap::new();
-            for (day, token, ms, _) in agent_days(activity, timelines, i, zone) {
+            for &(day, ref token, ms, _) in &per_agent_days[i] {
                 let d = out.entry(day).or_default();
                 d.logged_in += ms;
                 match token.as_str() {

@@ -35,15 +35,20 @@ pub struct StateRows {
 }
 
 /// One agent's totals: (day, token, seconds, entries), sorted by (day, token).
-type AgentDays = Vec<(i64, String, Ms, u32)>;
+pub type AgentDays = Vec<(i64, String, Ms, u32)>;
 
-/// Splits every logged-in run of every agent at local midnights and totals it per day and
-/// token. `days` limits the output to local dates in `[from, to]`.
-pub fn time_in_state(activity: &Activity, timelines: &Timelines, labels: &[AgentLabel], days: (Option<i64>, Option<i64>)) -> StateRows {
-    let per_agent: Vec<AgentDays> =
-        (0..activity.agents.len()).into_par_iter().map(|a| agent_days(activity, timelines, a, &labels[a].zone)).collect();
+/// [`agent_days`] of every activity agent, in its label's zone (in parallel). The states and
+/// productivity views are both built from this, computed once.
+pub fn all_agent_days(activity: &Activity, timelines: &Timelines, labels: &[AgentLabel]) -> Vec<AgentDays> {
+    (0..activity.agents.len()).into_par_iter().map(|a| agent_days(activity, timelines, a, &labels[a].zone)).collect()
+}
+
+/// The states view's rows from every agent's [`all_agent_days`] (each logged-in run split
+/// at local midnights and totalled per day and token). `days` limits the output to local
+/// dates in `[from, to]`.
+pub fn time_in_state(per_agent: &[AgentDays], labels: &[AgentLabel], days: (Option<i64>, Option<i64>)) -> StateRows {
     // Sort agents by (label, agent_id); agents are in agent_id order already.
-    let mut order: Vec<usize> = (0..activity.agents.len()).collect();
+    let mut order: Vec<usize> = (0..per_agent.len()).collect();
     order.sort_by(|&x, &y| labels[x].agent.cmp(&labels[y].agent).then(x.cmp(&y)));
     let mut out = StateRows::default();
     let mut token_index: HashMap<String, u32> = HashMap::new();
@@ -117,10 +122,12 @@ impl<'a> DayCursor<'a> {
 /// entry.
 pub fn agent_days(activity: &Activity, tl: &Timelines, a: usize, zone: &Zone) -> AgentDays {
     // Token of each (state, reason) once; pieces are totalled by (day, token).
-    let mut token_of: HashMap<(u8, u32), u32> = HashMap::new();
+    // foldhash, not the default SipHash: `acc` is looked up once per timeline piece.
+    type Fast = foldhash::fast::RandomState;
+    let mut token_of: HashMap<(u8, u32), u32, Fast> = HashMap::default();
     let mut tokens: Vec<String> = Vec::new();
-    let mut index_of_token: HashMap<String, u32> = HashMap::new();
-    let mut acc: HashMap<(i64, u32), (Ms, u32)> = HashMap::new();
+    let mut index_of_token: HashMap<String, u32, Fast> = HashMap::default();
+    let mut acc: HashMap<(i64, u32), (Ms, u32), Fast> = HashMap::default();
     let mut prev: Option<(Ms, i64, u32)> = None; // (end, day, token) of the previous piece
     let mut cursor = DayCursor::new(zone);
     for i in tl.range(a) {

@@ -84,41 +84,69 @@ impl Identity {
     }
 }
 
-/// Identity columns for rows that belong to schedule agents `agents`, with per-row team and
-/// zone.
-fn identity_columns<'a>(
-    ctx: &'a Context,
-    id: &'a Identity,
-    agents: &[usize],
-    team: impl IntoIterator<Item = Option<&'a str>>,
-    timezone: impl IntoIterator<Item = &'a str>,
-) -> Result<Vec<Column>> {
+/// Text values looked up by key: row `i` of a column is `values[keys[i]]`.
+struct Keyed<'a> {
+    keys: &'a [usize],
+    values: Vec<Option<&'a str>>,
+}
+
+/// Identity columns for rows that belong to schedule agents `agents`, with team and zone
+/// looked up per row.
+fn identity_columns<'a>(ctx: &'a Context, id: &'a Identity, agents: &'a [usize], team: Keyed, timezone: Keyed) -> Result<Vec<Column>> {
+    let per_agent = |values: Vec<Option<&'a str>>| Keyed { keys: agents, values };
+    let n = ctx.shifts.agents();
     Ok(vec![
-        text_column("agent", agents.iter().map(|&a| Some(ctx.shifts.agent_key[a].as_str())))?,
+        keyed_text_column("agent", per_agent((0..n).map(|a| Some(ctx.shifts.agent_key[a].as_str())).collect()))?,
         Column::new("agent_id".into(), agents.iter().map(|&a| id.agent_id[a]).collect::<Vec<_>>()),
-        text_column("employee_id", agents.iter().map(|&a| id.employee_id[a].as_deref()))?,
-        text_column("login_name", agents.iter().map(|&a| id.login_name[a].as_deref()))?,
-        text_column("team", team)?,
-        text_column("timezone", timezone.into_iter().map(Some))?,
+        keyed_text_column("employee_id", per_agent(id.employee_id.iter().map(Option::as_deref).collect()))?,
+        keyed_text_column("login_name", per_agent(id.login_name.iter().map(Option::as_deref).collect()))?,
+        keyed_text_column("team", team)?,
+        keyed_text_column("timezone", timezone)?,
     ])
 }
 
 /// Identity columns for rows of schedule agents `agents` with the agent's own team and zone.
 fn agent_identity_columns(ctx: &Context, id: &Identity, agents: &[usize]) -> Result<Vec<Column>> {
-    identity_columns(ctx, id, agents, agents.iter().map(|&a| id.team[a].as_deref()), agents.iter().map(|&a| id.timezone[a].as_str()))
+    let team = Keyed { keys: agents, values: id.team.iter().map(Option::as_deref).collect() };
+    let timezone = Keyed { keys: agents, values: id.timezone.iter().map(|z| Some(z.as_str())).collect() };
+    identity_columns(ctx, id, agents, team, timezone)
 }
 
 /// Identity columns for rows of shifts `shifts` (of agents `agents`) with the shift's team and
 /// zone.
 fn shift_identity_columns(ctx: &Context, id: &Identity, agents: &[usize], shifts: &[usize]) -> Result<Vec<Column>> {
     let sh = ctx.shifts;
-    identity_columns(
-        ctx,
-        id,
-        agents,
-        agents.iter().zip(shifts).map(|(&a, &s)| sh.shift_team[s].as_deref().or(id.group_text[a].as_deref())),
-        shifts.iter().map(|&s| ctx.schedule.zones[sh.shift_zone[s] as usize].name()),
-    )
+    // The team of every shift: its own, else its agent's group.
+    let mut team_of_shift: Vec<Option<&str>> = vec![None; sh.shift_team.len()];
+    for a in 0..sh.agents() {
+        for s in sh.shifts_of(a) {
+            team_of_shift[s] = sh.shift_team[s].as_deref().or(id.group_text[a].as_deref());
+        }
+    }
+    debug_assert!(agents.iter().zip(shifts).all(|(&a, &s)| sh.shifts_of(a).contains(&s)));
+    let team = Keyed { keys: shifts, values: team_of_shift };
+    let timezone = Keyed { keys: shifts, values: sh.shift_zone.iter().map(|&z| Some(ctx.schedule.zones[z as usize].name())).collect() };
+    identity_columns(ctx, id, agents, team, timezone)
+}
+
+/// A text column of values looked up by key (see [`text_column`]): the distinct values are
+/// found once per key, not once per row.
+fn keyed_text_column(name: &str, k: Keyed) -> Result<Column> {
+    let mut dict: Vec<Option<&str>> = Vec::new();
+    let mut pos: HashMap<Option<&str>, IdxSize, foldhash::fast::RandomState> = HashMap::default();
+    let of_key: Vec<IdxSize> = k
+        .values
+        .iter()
+        .map(|&v| {
+            *pos.entry(v).or_insert_with(|| {
+                dict.push(v);
+                (dict.len() - 1) as IdxSize
+            })
+        })
+        .collect();
+    let idx: Vec<IdxSize> = k.keys.iter().map(|&key| of_key[key]).collect();
+    let dict = Series::new(name.into(), dict).cast(&DataType::String)?;
+    Ok(dict.take(&IdxCa::from_vec(name.into(), idx))?.into_column())
 }
 
 /// A text column whose values repeat a lot (identity fields, tokens): each distinct value is
@@ -133,7 +161,14 @@ pub fn text_column<'a>(name: &str, values: impl IntoIterator<Item = Option<&'a s
         .into_iter()
         .map(|v| {
             if let Some((lv, li)) = last {
-                if lv == v {
+                // The same string as the previous row's (usually the very same `String`:
+                // compare where it lives before comparing bytes).
+                let same_place = match (lv, v) {
+                    (Some(x), Some(y)) => std::ptr::eq(x, y),
+                    (None, None) => true,
+                    _ => false,
+                };
+                if same_place || lv == v {
                     return li;
                 }
             }
@@ -501,7 +536,7 @@ fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     let mut cols = agent_identity_columns(ctx, id, &agents)?;
     cols.push(dates("date", day)?);
     let hhmm: Vec<String> = (0..24 * 60).map(|m| crate::time::fmt_hhmm(m as Ms * crate::time::MINUTE)).collect();
-    cols.push(text_column("local_time", local_time.iter().map(|&m| Some(hhmm[m].as_str())))?);
+    cols.push(keyed_text_column("local_time", Keyed { keys: &local_time, values: hhmm.iter().map(|t| Some(t.as_str())).collect() })?);
     cols.push(instants_all("interval_start", start)?);
     cols.push(instants_all("interval_end", end)?);
     cols.push(seconds("scheduled_seconds", sched));

@@ -551,6 +551,13 @@ pub fn read_store_agents(dir: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
     let manifest = Manifest::read(dir)?;
     let files = day_files(dir)?;
     let mut records = RawRecords::default();
+    // A whole store: room for every row up front (from the files' footers), rather than
+    // growing, since each growth copies the columns into fresh memory the kernel must zero.
+    // (A partition, with `keep`, holds a part of the rows and grows.)
+    if keep.is_none() {
+        let rows: usize = files.iter().filter_map(|f| File::open(f).ok().and_then(|f| ParquetReader::new(f).num_rows().ok())).sum();
+        records.reserve(rows);
+    }
     let mut dropped = 0u64;
     let batch = 2 * rayon::current_num_threads().max(1);
     for chunk in files.chunks(batch) {
@@ -633,8 +640,23 @@ pub fn read_day_records(path: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
     let mut out = RawRecords::default();
     out.reserve(if keep.is_some() { 0 } else { df.height() });
     let mut dropped = 0u64;
-    for i in 0..df.height() {
-        let (Some(agent_id), Some(time)) = (agent.get(i), time_c.get(i)) else {
+    // Zipped column iterators (one chunk each): no per-row chunk lookup and bounds check.
+    let numbers = agent
+        .iter()
+        .zip(time_c.iter())
+        .zip(session.iter())
+        .zip(seq.iter())
+        .zip(st.iter())
+        .zip(sub.iter())
+        .zip(rid.iter())
+        .zip(group.iter());
+    let texts = rtext.iter().zip(emp.iter()).zip(login.iter()).zip(user.iter());
+    for (
+        (((((((agent_id, time), session_id), sequence_number), status_type), status_sub_type), status_reason_id), agent_group_id),
+        (((status_reason_text, employee_id), agent_login_name), agent_user_name),
+    ) in numbers.zip(texts)
+    {
+        let (Some(agent_id), Some(time)) = (agent_id, time) else {
             dropped += 1;
             continue;
         };
@@ -644,16 +666,16 @@ pub fn read_day_records(path: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
         out.push(RecordRef {
             agent_id,
             time,
-            session_id: session.get(i),
-            sequence_number: seq.get(i),
-            status_type: st.get(i),
-            status_sub_type: sub.get(i),
-            status_reason_id: rid.get(i),
-            status_reason_text: rtext.get(i),
-            employee_id: emp.get(i),
-            agent_login_name: login.get(i),
-            agent_user_name: user.get(i),
-            agent_group_id: group.get(i),
+            session_id,
+            sequence_number,
+            status_type,
+            status_sub_type,
+            status_reason_id,
+            status_reason_text,
+            employee_id,
+            agent_login_name,
+            agent_user_name,
+            agent_group_id,
         });
     }
     Ok((out, dropped))
