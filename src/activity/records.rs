@@ -119,6 +119,25 @@ impl RawRecords {
         self.agent_group_id.push(n(r.agent_group_id));
     }
 
+    /// Pushes a record whose texts are already codes of `self.strings` ([`NO_TEXT`] for
+    /// none), in the order reason text, employee id, login name, user name; the text fields
+    /// of `r` are ignored.
+    pub fn push_coded(&mut self, r: RecordRef<'_>, [reason_text, employee_id, login_name, user_name]: [u32; 4]) {
+        let n = |v: Option<i64>| v.unwrap_or(MISSING);
+        self.agent_id.push(r.agent_id);
+        self.time.push(r.time);
+        self.session_id.push(n(r.session_id));
+        self.sequence_number.push(n(r.sequence_number));
+        self.status_type.push(n(r.status_type));
+        self.status_sub_type.push(n(r.status_sub_type));
+        self.status_reason_id.push(n(r.status_reason_id));
+        self.status_reason_text.push(reason_text);
+        self.employee_id.push(employee_id);
+        self.agent_login_name.push(login_name);
+        self.agent_user_name.push(user_name);
+        self.agent_group_id.push(n(r.agent_group_id));
+    }
+
     #[inline]
     pub fn session_id(&self, i: usize) -> Option<i64> {
         num(self.session_id[i])

@@ -19,7 +19,7 @@
 //! that ended less than an hour before they were fetched are provisional: they count as
 //! coverage but are fetched again by the next run (the API's data lags up to an hour).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,7 +33,7 @@ pub use enrichment::{read_enrichment, SnapshotKind, CONVERSATIONS_DIR};
 
 use super::model::StatusChange;
 use super::{subtract, Filter};
-use crate::activity::records::{RawRecords, RecordRef};
+use crate::activity::records::{RawRecords, RecordRef, StringPool, NO_TEXT};
 use crate::activity::Loaded;
 use crate::error::{Error, Location, Result};
 use crate::time::{self, Ms, DAY, HOUR};
@@ -640,6 +640,7 @@ pub fn read_day_records(path: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
     let mut out = RawRecords::default();
     out.reserve(if keep.is_some() { 0 } else { df.height() });
     let mut dropped = 0u64;
+    let codes = [rtext, emp, login, user].map(|c| text_codes(c, &mut out.strings));
     // Zipped column iterators (one chunk each): no per-row chunk lookup and bounds check.
     let numbers = agent
         .iter()
@@ -650,11 +651,8 @@ pub fn read_day_records(path: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
         .zip(sub.iter())
         .zip(rid.iter())
         .zip(group.iter());
-    let texts = rtext.iter().zip(emp.iter()).zip(login.iter()).zip(user.iter());
-    for (
-        (((((((agent_id, time), session_id), sequence_number), status_type), status_sub_type), status_reason_id), agent_group_id),
-        (((status_reason_text, employee_id), agent_login_name), agent_user_name),
-    ) in numbers.zip(texts)
+    for (i, (((((((agent_id, time), session_id), sequence_number), status_type), status_sub_type), status_reason_id), agent_group_id)) in
+        numbers.enumerate()
     {
         let (Some(agent_id), Some(time)) = (agent_id, time) else {
             dropped += 1;
@@ -663,7 +661,7 @@ pub fn read_day_records(path: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
         if keep.is_some_and(|k| !k(agent_id)) {
             continue;
         }
-        out.push(RecordRef {
+        let r = RecordRef {
             agent_id,
             time,
             session_id,
@@ -671,14 +669,30 @@ pub fn read_day_records(path: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
             status_type,
             status_sub_type,
             status_reason_id,
-            status_reason_text,
-            employee_id,
-            agent_login_name,
-            agent_user_name,
             agent_group_id,
-        });
+            ..Default::default()
+        };
+        out.push_coded(r, [codes[0][i], codes[1][i], codes[2][i], codes[3][i]]);
     }
     Ok((out, dropped))
+}
+
+/// The codes in `pool` of a text column's values ([`NO_TEXT`] for null). Values decoded
+/// from a Parquet dictionary repeat one 16-byte view, and a view names its bytes within its
+/// array: so each distinct view is looked up as a number, and its text interned once,
+/// instead of hashing and comparing the text of every row.
+fn text_codes(ca: &StringChunked, pool: &mut StringPool) -> Vec<u32> {
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        let mut by_view: HashMap<u128, u32, foldhash::fast::RandomState> = HashMap::default();
+        for (view, value) in arr.views().iter().zip(arr.iter()) {
+            out.push(match value {
+                None => NO_TEXT,
+                Some(text) => *by_view.entry(view.as_u128()).or_insert_with(|| pool.intern(text)),
+            });
+        }
+    }
+    out
 }
 
 /// The manifest of a store, for tools and tests.
