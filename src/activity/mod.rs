@@ -270,12 +270,8 @@ impl Activity {
         drop(reason_of_record);
         let agents = crate::timing::stage("activity: agents", || build_agents(&raw, &all, &order));
 
-        let records_span = || {
-            let first = all.iter().map(|&i| raw.time[i as usize]).min();
-            let last = all.iter().map(|&i| raw.time[i as usize]).max();
-            first.zip(last)
-        };
-        let (coverage, coverage_source, coverage_ignored) = coverage_of(timeframes, opts.coverage, records_span);
+        let (coverage, coverage_source, coverage_ignored) =
+            coverage_of(timeframes, opts.coverage, || record_span(&raw, &opts.exclude_agents));
         let mut excluded: Vec<i64> = excluded.into_iter().collect();
         excluded.sort_unstable();
         warnings.extend(load_warnings(&stats, &excluded, coverage_ignored));
@@ -304,6 +300,13 @@ impl Activity {
     pub fn reason_text(&self, code: u32) -> Option<&str> {
         (code != NO_REASON).then(|| self.reasons[code as usize].as_str()).filter(|t| !t.is_empty())
     }
+}
+
+/// The first and last record times, records of `exclude`d agents (bots, API users) left
+/// out: what inputs without timeframes cover.
+pub fn record_span(raw: &RawRecords, exclude: &HashSet<i64>) -> Option<(Ms, Ms)> {
+    let kept = (0..raw.len()).filter(|&i| exclude.is_empty() || !exclude.contains(&raw.agent_id[i])).map(|i| raw.time[i]);
+    kept.fold(None, |span, t| Some(span.map_or((t, t), |(a, b): (Ms, Ms)| (a.min(t), b.max(t)))))
 }
 
 /// The coverage of the inputs: their timeframes, else `--coverage`, else `[first record,

@@ -100,23 +100,9 @@ impl RawRecords {
     }
 
     pub fn push(&mut self, r: RecordRef<'_>) {
-        let n = |v: Option<i64>| v.unwrap_or(MISSING);
-        self.agent_id.push(r.agent_id);
-        self.time.push(r.time);
-        self.session_id.push(n(r.session_id));
-        self.sequence_number.push(n(r.sequence_number));
-        self.status_type.push(n(r.status_type));
-        self.status_sub_type.push(n(r.status_sub_type));
-        self.status_reason_id.push(n(r.status_reason_id));
-        let t = r.status_reason_text.map_or(NO_TEXT, |s| self.strings.intern(s));
-        self.status_reason_text.push(t);
-        let e = r.employee_id.map_or(NO_TEXT, |s| self.strings.intern(s));
-        self.employee_id.push(e);
-        let l = r.agent_login_name.map_or(NO_TEXT, |s| self.strings.intern(s));
-        self.agent_login_name.push(l);
-        let u = r.agent_user_name.map_or(NO_TEXT, |s| self.strings.intern(s));
-        self.agent_user_name.push(u);
-        self.agent_group_id.push(n(r.agent_group_id));
+        let mut code = |t: Option<&str>| t.map_or(NO_TEXT, |s| self.strings.intern(s));
+        let texts = [code(r.status_reason_text), code(r.employee_id), code(r.agent_login_name), code(r.agent_user_name)];
+        self.push_coded(r, texts);
     }
 
     /// Pushes a record whose texts are already codes of `self.strings` ([`NO_TEXT`] for

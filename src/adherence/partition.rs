@@ -33,7 +33,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::{row_rules, unscheduled_label, views, Engine, Options, Report, ViewName};
-use crate::activity::{coverage_of, load_warnings, Activity, ActivityAgent, CoverageSource, LoadOptions, LoadStats};
+use crate::activity::{coverage_of, load_warnings, record_span, Activity, ActivityAgent, CoverageSource, LoadOptions, LoadStats};
 use crate::error::{Error, Result};
 use crate::liveperson::store;
 use crate::rules::Rules;
@@ -112,8 +112,7 @@ pub fn directory(input: &StoreInput) -> Result<(Activity, Vec<u64>)> {
                 let read = raw.len() as u64 + dropped;
                 // The first and last record times (bots left out), as a whole load takes
                 // them for the coverage of a store without windows.
-                let kept = (0..raw.len()).filter(|&i| !day_opts.exclude_agents.contains(&raw.agent_id[i])).map(|i| raw.time[i]);
-                let span = kept.fold(None, |acc: Option<(i64, i64)>, t| Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t)))));
+                let span = record_span(&raw, &day_opts.exclude_agents);
                 let mut a = Activity::from_records(raw, Vec::new(), st, &day_opts)?;
                 a.stats.records_read = read;
                 Ok((a, span))

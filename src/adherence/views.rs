@@ -92,16 +92,16 @@ struct Keyed<'a> {
 
 /// Identity columns for rows that belong to schedule agents `agents`, with team and zone
 /// looked up per row.
-fn identity_columns<'a>(ctx: &'a Context, id: &'a Identity, agents: &'a [usize], team: Keyed, timezone: Keyed) -> Result<Vec<Column>> {
-    let per_agent = |values: Vec<Option<&'a str>>| Keyed { keys: agents, values };
+fn identity_columns(ctx: &Context, id: &Identity, agents: &[usize], team: Keyed, timezone: Keyed) -> Result<Vec<Column>> {
+    let per_agent = |name: &str, values: Vec<Option<&str>>| keyed_text_column(name, &values, agents.iter().copied());
     let n = ctx.shifts.agents();
     Ok(vec![
-        keyed_text_column("agent", per_agent((0..n).map(|a| Some(ctx.shifts.agent_key[a].as_str())).collect()))?,
+        per_agent("agent", (0..n).map(|a| Some(ctx.shifts.agent_key[a].as_str())).collect())?,
         Column::new("agent_id".into(), agents.iter().map(|&a| id.agent_id[a]).collect::<Vec<_>>()),
-        keyed_text_column("employee_id", per_agent(id.employee_id.iter().map(Option::as_deref).collect()))?,
-        keyed_text_column("login_name", per_agent(id.login_name.iter().map(Option::as_deref).collect()))?,
-        keyed_text_column("team", team)?,
-        keyed_text_column("timezone", timezone)?,
+        per_agent("employee_id", id.employee_id.iter().map(Option::as_deref).collect())?,
+        per_agent("login_name", id.login_name.iter().map(Option::as_deref).collect())?,
+        keyed_text_column("team", &team.values, team.keys.iter().copied())?,
+        keyed_text_column("timezone", &timezone.values, timezone.keys.iter().copied())?,
     ])
 }
 
@@ -129,13 +129,14 @@ fn shift_identity_columns(ctx: &Context, id: &Identity, agents: &[usize], shifts
     identity_columns(ctx, id, agents, team, timezone)
 }
 
-/// A text column of values looked up by key (see [`text_column`]): the distinct values are
-/// found once per key, not once per row.
-fn keyed_text_column(name: &str, k: Keyed) -> Result<Column> {
+/// A text column whose row `i` is `values[keys[i]]`. The values repeat a lot (identity
+/// fields, tokens): each distinct one is stored once and the rows gather views of it, so a
+/// month of intervals does not hold the agent's name millions of times; and the distinct
+/// values are found once per key (agent, shift, token), not once per row.
+fn keyed_text_column(name: &str, values: &[Option<&str>], keys: impl IntoIterator<Item = usize>) -> Result<Column> {
     let mut dict: Vec<Option<&str>> = Vec::new();
     let mut pos: HashMap<Option<&str>, IdxSize, foldhash::fast::RandomState> = HashMap::default();
-    let of_key: Vec<IdxSize> = k
-        .values
+    let of_key: Vec<IdxSize> = values
         .iter()
         .map(|&v| {
             *pos.entry(v).or_insert_with(|| {
@@ -144,42 +145,7 @@ fn keyed_text_column(name: &str, k: Keyed) -> Result<Column> {
             })
         })
         .collect();
-    let idx: Vec<IdxSize> = k.keys.iter().map(|&key| of_key[key]).collect();
-    let dict = Series::new(name.into(), dict).cast(&DataType::String)?;
-    Ok(dict.take(&IdxCa::from_vec(name.into(), idx))?.into_column())
-}
-
-/// A text column whose values repeat a lot (identity fields, tokens): each distinct value is
-/// stored once and the rows gather views of it, so a month of intervals does not hold the
-/// agent's name millions of times.
-pub fn text_column<'a>(name: &str, values: impl IntoIterator<Item = Option<&'a str>>) -> Result<Column> {
-    let mut dict: Vec<Option<&str>> = Vec::new();
-    let mut pos: HashMap<Option<&str>, IdxSize, foldhash::fast::RandomState> = HashMap::default();
-    // Rows come in runs of one agent: most values equal the previous row's.
-    let mut last: Option<(Option<&str>, IdxSize)> = None;
-    let idx: Vec<IdxSize> = values
-        .into_iter()
-        .map(|v| {
-            if let Some((lv, li)) = last {
-                // The same string as the previous row's (usually the very same `String`:
-                // compare where it lives before comparing bytes).
-                let same_place = match (lv, v) {
-                    (Some(x), Some(y)) => std::ptr::eq(x, y),
-                    (None, None) => true,
-                    _ => false,
-                };
-                if same_place || lv == v {
-                    return li;
-                }
-            }
-            let i = *pos.entry(v).or_insert_with(|| {
-                dict.push(v);
-                (dict.len() - 1) as IdxSize
-            });
-            last = Some((v, i));
-            i
-        })
-        .collect();
+    let idx: Vec<IdxSize> = keys.into_iter().map(|key| of_key[key]).collect();
     let dict = Series::new(name.into(), dict).cast(&DataType::String)?;
     Ok(dict.take(&IdxCa::from_vec(name.into(), idx))?.into_column())
 }
@@ -484,11 +450,18 @@ fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
             states.push((e.state[i], e.reason[i]));
         }
     }
-    // Tokens of the distinct (state, reason) pairs, once.
-    let mut tokens: HashMap<(u8, u32), String> = HashMap::new();
-    for &(st, rs) in &states {
-        tokens.entry((st, rs)).or_insert_with(|| token(State::from_code(st), ctx.activity.reason_text(rs)));
-    }
+    // Tokens of the distinct (state, reason) pairs, once; each row keeps the pair's number.
+    let mut tokens: Vec<String> = Vec::new();
+    let mut token_of: HashMap<(u8, u32), usize> = HashMap::new();
+    let state_keys: Vec<usize> = states
+        .iter()
+        .map(|&(st, rs)| {
+            *token_of.entry((st, rs)).or_insert_with(|| {
+                tokens.push(token(State::from_code(st), ctx.activity.reason_text(rs)));
+                tokens.len() - 1
+            })
+        })
+        .collect();
     let n = agents.len();
     let mut cols = shift_identity_columns(ctx, id, &agents, &shifts)?;
     cols.push(dates("shift_date", day)?);
@@ -497,8 +470,10 @@ fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     cols.push(instants_all("start", start)?);
     cols.push(instants_all("end", end)?);
     cols.push(seconds("duration_seconds", dur));
-    cols.push(text_column("activity", rows.iter().map(|&r| Some(ctx.schedule.activity[r as usize].as_str())))?);
-    cols.push(text_column("state", states.iter().map(|k| Some(tokens[k].as_str())))?);
+    let activities: Vec<Option<&str>> = ctx.schedule.activity.iter().map(|a| Some(a.as_str())).collect();
+    cols.push(keyed_text_column("activity", &activities, rows.iter().map(|&r| r as usize))?);
+    let tokens: Vec<Option<&str>> = tokens.iter().map(|t| Some(t.as_str())).collect();
+    cols.push(keyed_text_column("state", &tokens, state_keys)?);
     Ok(DataFrame::new(n, cols)?)
 }
 
@@ -536,7 +511,8 @@ fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     let mut cols = agent_identity_columns(ctx, id, &agents)?;
     cols.push(dates("date", day)?);
     let hhmm: Vec<String> = (0..24 * 60).map(|m| crate::time::fmt_hhmm(m as Ms * crate::time::MINUTE)).collect();
-    cols.push(keyed_text_column("local_time", Keyed { keys: &local_time, values: hhmm.iter().map(|t| Some(t.as_str())).collect() })?);
+    let hhmm: Vec<Option<&str>> = hhmm.iter().map(|t| Some(t.as_str())).collect();
+    cols.push(keyed_text_column("local_time", &hhmm, local_time)?);
     cols.push(instants_all("interval_start", start)?);
     cols.push(instants_all("interval_end", end)?);
     cols.push(seconds("scheduled_seconds", sched));
@@ -548,19 +524,23 @@ fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
 }
 
 /// The states view from its rows.
-pub fn states_frame(activity: &Activity, labels: &[AgentLabel], rows: &StateRows) -> Result<DataFrame> {
+pub fn states_frame<'a>(activity: &'a Activity, labels: &'a [AgentLabel], rows: &StateRows) -> Result<DataFrame> {
     let n = rows.agent.len();
-    let a = |i: usize| &activity.agents[rows.agent[i] as usize];
-    let l = |i: usize| &labels[rows.agent[i] as usize];
+    // Identity is per activity agent: looked up by each row's agent.
+    let per_agent = |name: &str, value: &dyn Fn(usize) -> Option<&'a str>| {
+        let values: Vec<Option<&str>> = (0..activity.agents.len()).map(value).collect();
+        keyed_text_column(name, &values, rows.agent.iter().map(|&a| a as usize))
+    };
+    let tokens: Vec<Option<&str>> = rows.tokens.iter().map(|t| Some(t.as_str())).collect();
     let cols = vec![
-        text_column("agent", (0..n).map(|i| Some(l(i).agent.as_str())))?,
-        Column::new("agent_id".into(), (0..n).map(|i| Some(a(i).agent_id)).collect::<Vec<_>>()),
-        text_column("employee_id", (0..n).map(|i| a(i).employee_id.as_deref()))?,
-        text_column("login_name", (0..n).map(|i| a(i).login_name.as_deref()))?,
-        text_column("team", (0..n).map(|i| l(i).team.as_deref()))?,
-        text_column("timezone", (0..n).map(|i| Some(l(i).zone.name())))?,
+        per_agent("agent", &|a| Some(labels[a].agent.as_str()))?,
+        Column::new("agent_id".into(), rows.agent.iter().map(|&a| Some(activity.agents[a as usize].agent_id)).collect::<Vec<_>>()),
+        per_agent("employee_id", &|a| activity.agents[a].employee_id.as_deref())?,
+        per_agent("login_name", &|a| activity.agents[a].login_name.as_deref())?,
+        per_agent("team", &|a| labels[a].team.as_deref())?,
+        per_agent("timezone", &|a| Some(labels[a].zone.name()))?,
         dates("date", rows.day.clone())?,
-        text_column("state", rows.state.iter().map(|&t| Some(rows.tokens[t as usize].as_str())))?,
+        keyed_text_column("state", &tokens, rows.state.iter().map(|&t| t as usize))?,
         seconds("seconds", rows.seconds.clone()),
         Column::new("entries".into(), rows.entries.clone()),
         seconds("logged_in_seconds", rows.logged_in.clone()),

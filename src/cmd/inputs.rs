@@ -101,10 +101,19 @@ impl InputArgs {
         Ok(Inputs { rules, zone, shift_gap, schedule, activity, enrichment, roster })
     }
 
+    /// The activity, schedule and rules paths the flags name (or the bundled sample's).
+    pub fn paths(&self) -> Result<common::InputPaths> {
+        common::input_paths(&self.activity, &self.schedule, self.rules.as_ref())
+    }
+
     /// Everything [`InputArgs::load`] reads but the activity.
     pub fn load_schedule_side(&self) -> Result<ScheduleSide> {
-        let common::InputPaths { activity: activity_paths, schedule: schedule_paths, rules: rules_path, sample } =
-            common::input_paths(&self.activity, &self.schedule, self.rules.as_ref())?;
+        self.load_schedule_side_at(self.paths()?)
+    }
+
+    /// [`InputArgs::load_schedule_side`] with the paths already worked out.
+    pub fn load_schedule_side_at(&self, paths: common::InputPaths) -> Result<ScheduleSide> {
+        let common::InputPaths { activity: activity_paths, schedule: schedule_paths, rules: rules_path, sample } = paths;
         if let Some(dir) = sample {
             eprintln!("adhere: no --activity/--schedule given: using the bundled sample data in {}", dir.display());
         }

@@ -120,7 +120,8 @@ pub fn run(args: Args) -> Result<u8> {
         return Err(Error::usage(format!("--interval {:?} must be 15m, 30m or 60m", args.interval)));
     }
     // Where the activity is (the schedule side, read below, says when it is the sample's).
-    let activity_paths = common::input_paths(&args.input.activity, &args.input.schedule, args.input.rules.as_ref())?.activity;
+    let paths = args.input.paths()?;
+    let activity_paths = paths.activity.clone();
     let parts = partitions(&args, &activity_paths)?;
 
     if args.format.is_document() && args.view.is_some() {
@@ -137,13 +138,13 @@ pub fn run(args: Args) -> Result<u8> {
     };
     let run = RunFlags { views, interval, from, to };
     if parts > 1 {
-        let side = args.input.load_schedule_side()?;
+        let side = args.input.load_schedule_side_at(paths)?;
         return run_partitioned(&args, &run, side, parts);
     }
     // Schedules and activity are read side by side (the schedule reader is one thread).
     let coverage = common::coverage_flag(args.input.coverage.as_deref())?;
     let (side, loaded) =
-        rayon::join(|| args.input.load_schedule_side(), || common::load_activity(&activity_paths, coverage, &args.input.enrich));
+        rayon::join(|| args.input.load_schedule_side_at(paths), || common::load_activity(&activity_paths, coverage, &args.input.enrich));
     let side = side?;
     let (activity, enrichment) = loaded?;
     let ScheduleSide { rules, zone, shift_gap, schedule: sched, roster, .. } = side;

@@ -551,12 +551,11 @@ pub fn read_store_agents(dir: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
     let manifest = Manifest::read(dir)?;
     let files = day_files(dir)?;
     let mut records = RawRecords::default();
-    // A whole store: room for every row up front (from the files' footers), rather than
-    // growing, since each growth copies the columns into fresh memory the kernel must zero.
-    // (A partition, with `keep`, holds a part of the rows and grows.)
+    // A whole store: room for its records up front (the manifest counts them per window),
+    // rather than growing, since each growth copies the columns into fresh memory the
+    // kernel must zero. (A partition, with `keep`, holds a part of the rows and grows.)
     if keep.is_none() {
-        let rows: usize = files.iter().filter_map(|f| File::open(f).ok().and_then(|f| ParquetReader::new(f).num_rows().ok())).sum();
-        records.reserve(rows);
+        records.reserve(manifest.windows.iter().map(|w| w.records as usize).sum());
     }
     let mut dropped = 0u64;
     let batch = 2 * rayon::current_num_threads().max(1);

@@ -12,9 +12,10 @@
 //! Nulls stay nulls; values are those of the JSON view (the tests read every view back and
 //! compare). Snappy compression: every Parquet reader has it, and it costs about a third of
 //! Zstandard's CPU time for files about 1.5 times as large (BENCHMARKS.md). The Arrow
-//! schema Polars embeds in the file uses the oldest Arrow types (`LargeUtf8` for text, not `Utf8View`), so pyarrow before 15 and other
-//! older Arrow readers open the files too; that takes Polars' sink, which writes to a path, so
-//! the file is written to a private temporary directory and read back.
+//! schema Polars embeds in the file uses the oldest Arrow types (`LargeUtf8` for text, not
+//! `Utf8View`), so pyarrow before 15 and other older Arrow readers open the files too; that
+//! takes Polars' sink, which writes to a path, so the file is written to a private temporary
+//! directory and read back.
 
 use polars::prelude::*;
 
