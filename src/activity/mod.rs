@@ -2,6 +2,7 @@
 //! coverage, and a directory of agents (SPEC §3.1 and §4 "Actual state timeline" steps 1–3).
 
 pub mod json;
+mod page_scan;
 pub mod records;
 pub mod state;
 pub mod timeline;
