@@ -26,7 +26,14 @@ struct Cursor<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    /// The keys of the last record, in its order, each with its `RECORD_FIELDS` index
+    /// (`UNREAD` for a key the reader skips): records of one page almost always list the
+    /// same keys in the same order, so each key is checked against one guess first.
+    order: Vec<(&'a str, usize)>,
 }
+
+/// The `order` mark of a record key that is not one of `RECORD_FIELDS`.
+const UNREAD: usize = usize::MAX;
 
 /// A record value as this reader takes it.
 enum Value<'a> {
@@ -258,11 +265,21 @@ impl<'a> Cursor<'a> {
     fn record(&mut self, depth: u32) -> Scan<RecordJson<'a>> {
         let mut r = RecordJson::default();
         let mut seen = 0u16;
+        let mut k = 0;
         self.object(|c, key| {
-            let field = match RECORD_FIELDS.iter().position(|&f| f == key) {
-                Some(f) => f,
-                None => return c.skip_value(depth + 1),
+            let field = match c.order.get(k) {
+                Some(&(guess, field)) if guess == key => field,
+                _ => {
+                    let field = RECORD_FIELDS.iter().position(|&f| f == key).unwrap_or(UNREAD);
+                    c.order.truncate(k);
+                    c.order.push((key, field));
+                    field
+                }
             };
+            k += 1;
+            if field == UNREAD {
+                return c.skip_value(depth + 1);
+            }
             // serde fails on a field given twice.
             if seen & (1 << field) != 0 {
                 return Err(());
@@ -335,7 +352,7 @@ const RECORD_FIELDS: [&str; 12] = [
 /// Reads `text` as one v2 page, or `None` if it is not one this reader handles (see the
 /// module docs): then read it with serde.
 pub(super) fn read_v2_page(text: &str) -> Option<FileContents> {
-    let mut c = Cursor { s: text, b: text.as_bytes(), i: 0 };
+    let mut c = Cursor { s: text, b: text.as_bytes(), i: 0, order: Vec::new() };
     let mut out = FileContents::default();
     let (mut seen_timeframe, mut seen_changes) = (false, false);
     c.object(|c, key| match key {
