@@ -205,9 +205,9 @@ impl Activity {
     pub fn from_records(raw: RawRecords, timeframes: Vec<(Ms, Ms)>, mut stats: LoadStats, opts: &LoadOptions) -> Result<Activity> {
         let mut warnings = Vec::new();
         let mut excluded: HashSet<i64> = HashSet::new();
-        // `all` holds every record read (dropped types and repeats included: they still say
-        // who an agent is and what the inputs cover); `order` the rows of the timeline.
-        let (all, order) =
+        // `order`: the rows of the timeline; the agents' identities are taken from every
+        // record read (dropped types and repeats included) in `build_agents`.
+        let mut cleaned =
             crate::timing::stage("activity: sort and dedupe", || clean_order(&raw, &mut stats, &opts.exclude_agents, &mut excluded));
 
         // Reasons: distinct (text, reason id) pairs of away records with a text or a reason
@@ -248,28 +248,16 @@ impl Activity {
                 })
                 .collect()
         });
-        // Pass 2: gather the events columns in timeline order, in parallel.
-        let (agent_id, time_ms, status_type, seq, state_col, reason_col) = crate::timing::stage("activity: gather events", || {
-            let agent_id: Vec<i64> = order.par_iter().map(|&i| raw.agent_id[i as usize]).collect();
-            let time_ms: Vec<i64> = order.par_iter().map(|&i| raw.time[i as usize]).collect();
-            let status_type: Vec<u32> = order.par_iter().map(|&i| raw.status_type(i as usize).unwrap_or_default() as u32).collect();
-            let seq: Vec<Option<i64>> = order.par_iter().map(|&i| raw.sequence_number(i as usize)).collect();
-            let state_col: Vec<u32> = order
-                .par_iter()
-                .map(|&i| {
-                    let i = i as usize;
-                    match raw.status_type(i) {
-                        Some(3) => State::Unknown as u32,
-                        Some(4) => State::LoggedOut as u32,
-                        _ => State::from_subtype(raw.status_sub_type(i).unwrap_or_default()).expect("filtered") as u32,
-                    }
-                })
-                .collect();
-            let reason_col: Vec<u32> = order.par_iter().map(|&i| reason_of_record[i as usize]).collect();
-            (agent_id, time_ms, status_type, seq, state_col, reason_col)
-        });
+        // Pass 2: the reasons in timeline order (the other columns came with the sort).
+        let reason_col: Vec<u32> =
+            crate::timing::stage("activity: gather reasons", || cleaned.order.par_iter().map(|&i| reason_of_record[i as usize]).collect());
+        let agent_id = std::mem::take(&mut cleaned.agent_id);
+        let time_ms = std::mem::take(&mut cleaned.time_ms);
+        let status_type = std::mem::take(&mut cleaned.status_type);
+        let seq = std::mem::take(&mut cleaned.sequence_number);
+        let state_col = std::mem::take(&mut cleaned.state);
         drop(reason_of_record);
-        let agents = crate::timing::stage("activity: agents", || build_agents(&raw, &all, &order));
+        let agents = crate::timing::stage("activity: agents", || build_agents(&raw, &cleaned));
 
         let (coverage, coverage_source, coverage_ignored) =
             coverage_of(timeframes, opts.coverage, || record_span(&raw, &opts.exclude_agents));
@@ -451,22 +439,88 @@ fn read_input(input: &Input) -> Result<Loaded> {
     }
 }
 
-/// Row order of the cleaned events: duplicates removed (first occurrence kept), unknown
-/// types dropped, sorted by (agent, time, sequence with missing first, input order).
-/// Record indexes sorted by (agent, time, sequence with missing first, input order).
-///
-/// A bucket sort by agent (stable, so input order within an agent is kept) and then a small
-/// sort per agent, in parallel: each agent's records are a few hundred to a few thousand,
-/// which sort in cache, instead of one comparison sort of millions of scattered keys.
-fn sorted_order(raw: &RawRecords) -> Vec<u32> {
-    let n = raw.len();
-    // Dense agent numbers, in agentId order.
-    let mut ids: Vec<i64> = raw.agent_id.clone();
-    ids.par_sort_unstable();
-    ids.dedup();
+/// A record's place in its agent's timeline, with what cleaning makes of it.
+#[derive(Clone, Copy, Default)]
+struct Key {
+    time: Ms,
+    /// The sequence number, missing as `i64::MIN` (so missing sorts first).
+    seq: i64,
+    /// The record's index in the input.
+    index: u32,
+    kind: Kind,
+    /// For a valid record: its statusType and the [`State`] it sets, as codes.
+    status_type: u8,
+    state: u8,
+}
+
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Kind {
+    /// A state change of a known type: a row of the timeline.
+    #[default]
+    Valid,
+    /// A statusType other than 1, 3 or 4, or a state change with a subtype outside 1-4.
+    BadType,
+    /// A repeat of an earlier record (same agent, time, sequence, type, subtype, session).
+    Duplicate,
+}
+
+/// The records as the timeline uses them, and each agent's place in them.
+struct Cleaned {
+    /// The distinct agentIds, ascending: dense agent numbers index them.
+    ids: Vec<i64>,
+    /// The dense agent number of each record, in input order.
+    agent_of: Vec<u32>,
+    /// Per dense agent: its rows of `order`, or `None` for an agent left out
+    /// (`--exclude-agents`).
+    rows: Vec<Option<std::ops::Range<usize>>>,
+    /// Record indexes of the timeline: repeats, unknown types and left-out agents removed,
+    /// sorted by (agent, time, sequence with missing first, input order).
+    order: Vec<u32>,
+    /// The timeline's columns, row for row with `order` (the events frame but its reasons).
+    agent_id: Vec<i64>,
+    time_ms: Vec<Ms>,
+    status_type: Vec<u32>,
+    sequence_number: Vec<Option<i64>>,
+    state: Vec<u32>,
+}
+
+/// Dense agent numbers (in agentId order) of the records: one hash lookup per record gives
+/// first-seen numbers, and only the few thousand distinct ids are sorted, not the records.
+fn dense_agents(raw: &RawRecords) -> (Vec<i64>, Vec<u32>) {
     // foldhash, not the default SipHash: this map is looked up once per record.
-    let dense: HashMap<i64, u32, foldhash::fast::RandomState> = ids.iter().enumerate().map(|(i, &a)| (a, i as u32)).collect();
-    let agent_of: Vec<u32> = raw.agent_id.par_iter().map(|a| dense[a]).collect();
+    let mut number: HashMap<i64, u32, foldhash::fast::RandomState> = HashMap::default();
+    let mut seen: Vec<i64> = Vec::new();
+    let mut agent_of: Vec<u32> = raw
+        .agent_id
+        .iter()
+        .map(|&a| {
+            *number.entry(a).or_insert_with(|| {
+                seen.push(a);
+                (seen.len() - 1) as u32
+            })
+        })
+        .collect();
+    let mut by_id: Vec<u32> = (0..seen.len() as u32).collect();
+    by_id.sort_unstable_by_key(|&p| seen[p as usize]);
+    let mut dense = vec![0u32; seen.len()];
+    for (d, &p) in by_id.iter().enumerate() {
+        dense[p as usize] = d as u32;
+    }
+    agent_of.par_iter_mut().for_each(|a| *a = dense[*a as usize]);
+    (by_id.iter().map(|&p| seen[p as usize]).collect(), agent_of)
+}
+
+/// Cleans the records (SPEC §4 "Actual state timeline" steps 1–2): drops repeats (the first
+/// occurrence is kept), unknown types and left-out agents, and sorts the rest by (agent,
+/// time, sequence with missing first, input order).
+///
+/// A bucket sort by agent carries each record's sort key with it (read in input order, so
+/// sequentially), then each agent's keys — a few hundred to a few thousand, already in time
+/// order when the input is — are sorted and deduplicated in cache, agents in parallel:
+/// no comparison sort of millions of scattered keys.
+fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, excluded: &mut HashSet<i64>) -> Cleaned {
+    let n = raw.len();
+    let (ids, agent_of) = dense_agents(raw);
     let mut start = vec![0usize; ids.len() + 1];
     for &a in &agent_of {
         start[a as usize + 1] += 1;
@@ -474,193 +528,183 @@ fn sorted_order(raw: &RawRecords) -> Vec<u32> {
     for i in 0..ids.len() {
         start[i + 1] += start[i];
     }
-    let mut next = start.clone();
-    let mut order = vec![0u32; n];
+    let mut next = start[..ids.len()].to_vec();
+    let mut keys = vec![Key::default(); n];
     for (i, &a) in agent_of.iter().enumerate() {
-        order[next[a as usize]] = i as u32;
+        let status_type = raw.status_type(i);
+        let state = match status_type {
+            Some(3) => Some(State::Unknown),
+            Some(4) => Some(State::LoggedOut),
+            Some(1) => raw.status_sub_type(i).and_then(State::from_subtype),
+            _ => None,
+        };
+        let seq = raw.sequence_number(i).unwrap_or(i64::MIN);
+        keys[next[a as usize]] = Key {
+            time: raw.time[i],
+            seq,
+            index: i as u32,
+            kind: if state.is_some() { Kind::Valid } else { Kind::BadType },
+            status_type: status_type.unwrap_or_default() as u8,
+            state: state.map_or(0, |s| s as u8),
+        };
         next[a as usize] += 1;
     }
-    // Sort each agent's slice by (time, sequence with missing first, input order).
-    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(ids.len());
-    let mut rest: &mut [u32] = &mut order;
+    drop(next);
+    let mut slices: Vec<&mut [Key]> = Vec::with_capacity(ids.len());
+    let mut rest: &mut [Key] = &mut keys;
     for a in 0..ids.len() {
         let (head, tail) = rest.split_at_mut(start[a + 1] - start[a]);
         slices.push(head);
         rest = tail;
     }
-    slices.par_iter_mut().for_each(|s| {
-        s.sort_unstable_by_key(|&i| {
-            let i = i as usize;
-            let q = raw.sequence_number(i);
-            (raw.time[i], q.is_some(), q.unwrap_or(0), i as u32)
-        })
-    });
-    order
-}
-
-/// Returns (every record but left-out bots, sorted; the cleaned rows, sorted).
-fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, excluded: &mut HashSet<i64>) -> (Vec<u32>, Vec<u32>) {
-    let n = raw.len();
-    let order = sorted_order(raw);
-    // Duplicates share (agent, time, sequence), so they sit in one run of the sorted order,
-    // in input order; keep the first of each (type, subtype, session).
-    let mut keep = vec![true; n];
-    let mut run_start = 0;
-    for j in 1..=n {
-        let same = j < n && {
-            let (a, b) = (order[run_start] as usize, order[j] as usize);
-            raw.agent_id[a] == raw.agent_id[b] && raw.time[a] == raw.time[b] && raw.sequence_number(a) == raw.sequence_number(b)
-        };
-        if same {
-            continue;
-        }
-        if j - run_start > 1 {
-            for x in run_start + 1..j {
-                let bx = order[x] as usize;
-                let dup = (run_start..x).any(|y| {
-                    let by = order[y] as usize;
-                    keep[y] && raw.same_change(by, bx)
-                });
-                if dup {
-                    keep[x] = false;
-                    stats.duplicates += 1;
+    let duplicates: u64 = slices
+        .par_iter_mut()
+        .map(|s| {
+            // Stable: input order breaks ties.
+            s.sort_by_key(|k| (k.time, k.seq));
+            // Repeats share (time, sequence), so they sit in one run; keep the first of
+            // each (type, subtype, session).
+            let mut dups = 0;
+            let mut run = 0;
+            for j in 1..=s.len() {
+                if j < s.len() && s[j].time == s[run].time && s[j].seq == s[run].seq {
+                    continue;
                 }
+                for x in run + 1..j {
+                    let bx = s[x].index as usize;
+                    if (run..x).any(|y| s[y].kind != Kind::Duplicate && raw.same_change(s[y].index as usize, bx)) {
+                        s[x].kind = Kind::Duplicate;
+                        dups += 1;
+                    }
+                }
+                run = j;
             }
-        }
-        run_start = j;
-    }
-    let mut out = Vec::with_capacity(n);
-    let mut all = Vec::with_capacity(n);
-    for (pos, &i) in order.iter().enumerate() {
-        let i = i as usize;
-        if !exclude.is_empty() && exclude.contains(&raw.agent_id[i]) {
-            if keep[pos] {
-                stats.excluded_records += 1;
-            }
-            excluded.insert(raw.agent_id[i]);
+            dups
+        })
+        .sum();
+    drop(slices);
+    stats.duplicates += duplicates;
+    let mut order = Vec::with_capacity(n);
+    let (mut agent_id, mut time_ms, mut status_type, mut sequence_number, mut state) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut rows = Vec::with_capacity(ids.len());
+    for (a, &id) in ids.iter().enumerate() {
+        let s = &keys[start[a]..start[a + 1]];
+        if !exclude.is_empty() && exclude.contains(&id) {
+            stats.excluded_records += s.iter().filter(|k| k.kind != Kind::Duplicate).count() as u64;
+            excluded.insert(id);
+            rows.push(None);
             continue;
         }
-        all.push(i as u32);
-        if !keep[pos] {
-            continue;
+        let first = order.len();
+        for k in s {
+            match k.kind {
+                Kind::Valid => {
+                    order.push(k.index);
+                    agent_id.push(id);
+                    time_ms.push(k.time);
+                    status_type.push(k.status_type as u32);
+                    sequence_number.push((k.seq != i64::MIN).then_some(k.seq));
+                    state.push(k.state as u32);
+                }
+                Kind::BadType => stats.dropped_type += 1,
+                Kind::Duplicate => {}
+            }
         }
-        let valid = match raw.status_type(i) {
-            Some(3) | Some(4) => true,
-            Some(1) => matches!(raw.status_sub_type(i), Some(1..=4)),
-            _ => false,
-        };
-        if valid {
-            out.push(i as u32);
-        } else {
-            stats.dropped_type += 1;
-        }
+        rows.push(Some(first..order.len()));
     }
-    (all, out)
+    Cleaned { ids, agent_of, rows, order, agent_id, time_ms, status_type, sequence_number, state }
 }
 
-/// One entry per agent among `all` (every record read, sorted), with its identity taken from
-/// all of its records and its rows in the cleaned `order` (possibly none: an agent whose
-/// records were all dropped types is logged out throughout).
+/// One entry per agent that is not left out, in agentId order, with its identity taken
+/// from all of its records (repeats and dropped types included: they still say who an agent
+/// is) and its rows of the timeline (possibly none: an agent whose records were all dropped
+/// types is logged out throughout).
 ///
-/// Identity is worked out on string codes in one pass in input order (sequential reads);
-/// "latest" is the record latest in timeline order, i.e. with the highest rank in `all`.
-fn build_agents(raw: &RawRecords, all: &[u32], order: &[u32]) -> Vec<ActivityAgent> {
-    const NONE: u32 = u32::MAX;
-    let mut rank = vec![NONE; raw.len()];
-    for (p, &i) in all.iter().enumerate() {
-        rank[i as usize] = p as u32;
-    }
-    // Agents in order, with their first position in `all` and in `order`.
-    let mut starts: Vec<(i64, usize)> = Vec::new();
-    for (p, &i) in all.iter().enumerate() {
-        let id = raw.agent_id[i as usize];
-        if starts.last().is_none_or(|&(a, _)| a != id) {
-            starts.push((id, p));
-        }
-    }
-    let n_agents = starts.len();
-    let agent_at = |p: u32| starts.partition_point(|&(_, s)| s <= p as usize) - 1;
+/// "Latest" is latest in timeline order: by (time, sequence with missing first, input
+/// order). The records are read in input order (sequential reads), in parallel chunks
+/// whose per-agent results are then merged.
+fn build_agents(raw: &RawRecords, c: &Cleaned) -> Vec<ActivityAgent> {
+    let n = raw.len();
+    let n_agents = c.ids.len();
     // Which string codes are non-empty after trimming.
     let non_blank: Vec<bool> = (0..raw.strings.len() as u32).map(|c| !raw.strings.get(c).trim().is_empty()).collect();
     let ok = |c: Option<u32>| c.filter(|&c| non_blank[c as usize]);
+    /// A record's place in the timeline of its agent.
+    type Pos = (Ms, i64, u32);
     #[derive(Clone, Default)]
     struct Acc {
-        emp: (u32, u32),
-        login: (u32, u32),
-        user: (u32, u32),
-        group: (u32, i64),
+        emp: Option<(Pos, u32)>,
+        login: Option<(Pos, u32)>,
+        user: Option<(Pos, u32)>,
+        group: Option<(Pos, i64)>,
         emps: Vec<u32>,
         logins: Vec<u32>,
     }
-    let fresh = Acc { emp: (NONE, 0), login: (NONE, 0), user: (NONE, 0), group: (NONE, 0), ..Default::default() };
-    let mut acc: Vec<Acc> = vec![fresh; n_agents];
-    // Records are mostly grouped by agent within a file: remember the last agent looked up.
-    let mut last: Option<(i64, usize)> = None;
-    for (i, &r) in rank.iter().enumerate() {
-        if r == NONE {
-            continue;
-        }
-        let a = match last {
-            Some((id, a)) if id == raw.agent_id[i] => a,
-            _ => {
-                let a = agent_at(r);
-                last = Some((raw.agent_id[i], a));
-                a
-            }
-        };
-        let x = &mut acc[a];
-        let later = |best: (u32, u32)| best.0 == NONE || r > best.0;
-        if let Some(c) = ok(raw.employee_id(i)) {
-            if later(x.emp) {
-                x.emp = (r, c);
-            }
-            if !x.emps.contains(&c) {
-                x.emps.push(c);
-            }
-        }
-        if let Some(c) = ok(raw.agent_login_name(i)) {
-            if later(x.login) {
-                x.login = (r, c);
-            }
-            if !x.logins.contains(&c) {
-                x.logins.push(c);
-            }
-        }
-        if let Some(c) = ok(raw.agent_user_name(i)) {
-            if later(x.user) {
-                x.user = (r, c);
-            }
-        }
-        if let Some(g) = raw.agent_group_id(i) {
-            if x.group.0 == NONE || r > x.group.0 {
-                x.group = (r, g);
+    fn later<T: Copy>(best: &mut Option<(Pos, T)>, candidate: Option<(Pos, T)>) {
+        if let Some((p, v)) = candidate {
+            if best.is_none_or(|(b, _)| p > b) {
+                *best = Some((p, v));
             }
         }
     }
-    // Seen values in timeline order of first appearance: sort each agent's codes by the rank
-    // of their first record (kept simple: codes were pushed in input order; order them by
-    // text for determinism that does not depend on how records were paged).
-    let text = |c: u32| raw.strings.get(c).to_string();
-    let get = |best: (u32, u32)| (best.0 != NONE).then(|| text(best.1));
-    let mut out = Vec::with_capacity(n_agents);
-    let mut row = 0;
-    for (a, x) in acc.into_iter().enumerate() {
-        let id = starts[a].0;
-        let first_row = row;
-        while row < order.len() && raw.agent_id[order[row] as usize] == id {
-            row += 1;
+    fn add(seen: &mut Vec<u32>, c: u32) {
+        if !seen.contains(&c) {
+            seen.push(c);
         }
+    }
+    let scan = |range: std::ops::Range<usize>| -> Vec<Acc> {
+        let mut acc = vec![Acc::default(); n_agents];
+        for i in range {
+            let a = c.agent_of[i] as usize;
+            if c.rows[a].is_none() {
+                continue;
+            }
+            let x = &mut acc[a];
+            let pos: Pos = (raw.time[i], raw.sequence_number(i).unwrap_or(i64::MIN), i as u32);
+            if let Some(e) = ok(raw.employee_id(i)) {
+                later(&mut x.emp, Some((pos, e)));
+                add(&mut x.emps, e);
+            }
+            if let Some(l) = ok(raw.agent_login_name(i)) {
+                later(&mut x.login, Some((pos, l)));
+                add(&mut x.logins, l);
+            }
+            later(&mut x.user, ok(raw.agent_user_name(i)).map(|u| (pos, u)));
+            later(&mut x.group, raw.agent_group_id(i).map(|g| (pos, g)));
+        }
+        acc
+    };
+    let merge = |mut a: Vec<Acc>, b: Vec<Acc>| -> Vec<Acc> {
+        for (x, y) in a.iter_mut().zip(b) {
+            later(&mut x.emp, y.emp);
+            later(&mut x.login, y.login);
+            later(&mut x.user, y.user);
+            later(&mut x.group, y.group);
+            y.emps.into_iter().for_each(|e| add(&mut x.emps, e));
+            y.logins.into_iter().for_each(|l| add(&mut x.logins, l));
+        }
+        a
+    };
+    let chunk = n.div_ceil(2 * rayon::current_num_threads().max(1)).max(1 << 16);
+    let chunks: Vec<std::ops::Range<usize>> = (0..n).step_by(chunk).map(|s| s..(s + chunk).min(n)).collect();
+    let acc = chunks.into_par_iter().map(scan).reduce_with(merge).unwrap_or_else(|| vec![Acc::default(); n_agents]);
+    // Seen values sorted by text: deterministic however the records were paged.
+    let text = |c: u32| raw.strings.get(c).to_string();
+    let mut out = Vec::with_capacity(n_agents);
+    for ((x, &id), rows) in acc.into_iter().zip(&c.ids).zip(&c.rows) {
+        let Some(rows) = rows.clone() else { continue };
         let mut emps: Vec<String> = x.emps.iter().map(|&c| text(c)).collect();
         emps.sort();
         let mut logins: Vec<String> = x.logins.iter().map(|&c| text(c)).collect();
         logins.sort();
-        let group_id = (x.group.0 != NONE).then_some(x.group.1);
+        let group_id = x.group.map(|(_, g)| g);
         out.push(ActivityAgent {
             agent_id: id,
-            rows: first_row..row,
-            employee_id: get(x.emp),
-            login_name: get(x.login),
-            user_name: get(x.user),
+            rows,
+            employee_id: x.emp.map(|(_, c)| text(c)),
+            login_name: x.login.map(|(_, c)| text(c)),
+            user_name: x.user.map(|(_, c)| text(c)),
             group_id,
             employee_ids: emps,
             login_names: logins,
@@ -707,6 +751,60 @@ mod tests {
         let seq = a.events.column("sequence_number").unwrap().i64().unwrap().clone();
         assert_eq!(seq.get(0), None);
         assert_eq!(seq.get(1), Some(-1));
+    }
+
+    #[test]
+    fn identity_is_the_latest_in_timeline_order_across_parallel_chunks() {
+        // Records are read in chunks of at least 65,536 whose results are merged: 150,000
+        // records put agent 7's latest record (time 10,000,000) first in the input, in the
+        // first chunk, and older ones with another employee id after it, in later chunks.
+        let mut raw = RawRecords::default();
+        let latest = RecordRef {
+            employee_id: Some("E-new"),
+            agent_login_name: Some("new"),
+            agent_group_id: Some(2),
+            ..rec(7, 10_000_000, 1, 2, None, None)
+        };
+        raw.push(latest);
+        for t in 0..150_000 {
+            let old = RecordRef {
+                employee_id: Some("E-old"),
+                agent_login_name: Some(" "),
+                agent_group_id: Some(1),
+                ..rec(7, t, 1, 2, None, None)
+            };
+            raw.push(old);
+        }
+        // Agent 3 (sorted first) only has a dropped type: an agent with no rows.
+        raw.push(rec(3, 5, 2, 0, None, None));
+        let a = Activity::from_records(raw, vec![], LoadStats::default(), &LoadOptions::default()).unwrap();
+        assert_eq!(a.agents.len(), 2);
+        assert_eq!((a.agents[0].agent_id, a.agents[0].rows.clone()), (3, 0..0));
+        let x = &a.agents[1];
+        assert_eq!(x.rows, 0..150_001);
+        assert_eq!(x.employee_id.as_deref(), Some("E-new"));
+        assert_eq!(x.employee_ids, ["E-new", "E-old"]);
+        // a blank login name is no login name
+        assert_eq!((x.login_name.as_deref(), x.login_names.clone()), (Some("new"), vec!["new".to_string()]));
+        assert_eq!(x.group_id, Some(2));
+        assert_eq!(a.col_i64("time_ms")[150_000], 10_000_000);
+    }
+
+    #[test]
+    fn left_out_agents_count_their_records_but_not_their_repeats() {
+        let mut raw = RawRecords::default();
+        raw.push(rec(1, 100, 1, 2, Some(1), None));
+        raw.push(rec(1, 100, 1, 2, Some(1), None)); // repeat: a duplicate, not an excluded record
+        raw.push(rec(1, 200, 2, 0, None, None)); // dropped type, but excluded first
+        raw.push(rec(2, 100, 1, 9, None, None)); // dropped type
+        raw.push(rec(2, 150, 4, 0, None, None));
+        let opts = LoadOptions { exclude_agents: [1].into_iter().collect(), ..Default::default() };
+        let a = Activity::from_records(raw, vec![], LoadStats::default(), &opts).unwrap();
+        // agent 1: 3 records, 1 repeat → 2 excluded; agent 2: 1 dropped type, 1 row
+        assert_eq!((a.stats.duplicates, a.stats.excluded_records, a.stats.dropped_type), (1, 2, 1));
+        assert_eq!(a.excluded, [1]);
+        assert_eq!(a.agents.iter().map(|x| (x.agent_id, x.rows.clone())).collect::<Vec<_>>(), [(2, 0..1)]);
+        assert_eq!(a.col_u32("state"), &[State::LoggedOut as u32]);
     }
 
     #[test]

@@ -545,8 +545,9 @@ pub fn read_store(dir: &Path) -> Result<Loaded> {
 }
 
 /// [`read_store`], keeping only the records of agents for which `keep` says yes (an agent
-/// partition; see `adherence::partition`). Day files are read in parallel, straight into
-/// columns (no record is ever built as a struct), and appended in date order.
+/// partition; see `adherence::partition`). Day files are decoded in parallel and their rows
+/// appended straight into the record columns, in date order (no record is ever built as a
+/// struct).
 pub fn read_store_agents(dir: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>) -> Result<Loaded> {
     let manifest = Manifest::read(dir)?;
     let files = day_files(dir)?;
@@ -558,16 +559,27 @@ pub fn read_store_agents(dir: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
         records.reserve(manifest.windows.iter().map(|w| w.records as usize).sum());
     }
     let mut dropped = 0u64;
+    // Day files are decoded in parallel a batch at a time and appended in date order, each
+    // batch while the next one is decoded.
     let batch = 2 * rayon::current_num_threads().max(1);
-    for chunk in files.chunks(batch) {
+    let decode = |chunk: &[PathBuf]| -> Vec<Result<DayColumns>> {
         use rayon::prelude::*;
-        let parsed: Vec<Result<(RawRecords, u64)>> = chunk.par_iter().map(|f| read_day_records(f, keep)).collect();
-        for p in parsed {
-            let (r, d) = p?;
-            dropped += d;
-            records.append(r);
+        chunk.par_iter().map(|f| decode_day(f)).collect()
+    };
+    let mut append = |days: Vec<Result<DayColumns>>| -> Result<()> {
+        for day in days {
+            dropped += day?.append_to(&mut records, keep);
         }
+        Ok(())
+    };
+    let mut chunks = files.chunks(batch);
+    let mut pending = chunks.next().map(decode).unwrap_or_default();
+    for chunk in chunks {
+        let (next, appended) = rayon::join(|| decode(chunk), || append(std::mem::take(&mut pending)));
+        appended?;
+        pending = next;
     }
+    append(pending)?;
     Ok(Loaded {
         records,
         timeframes: manifest.windows.iter().map(|w| (w.start, w.end)).collect(),
@@ -615,65 +627,106 @@ fn day_column(df: &DataFrame, path: &Path, name: &str, dtype: &DataType) -> Resu
 /// One day file as columns of records (those `keep` accepts), and how many rows had no
 /// agentId or no time.
 pub fn read_day_records(path: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>) -> Result<(RawRecords, u64)> {
+    let day = decode_day(path)?;
+    let mut out = RawRecords::default();
+    out.reserve(if keep.is_some() { 0 } else { day.len() });
+    let dropped = day.append_to(&mut out, keep);
+    Ok((out, dropped))
+}
+
+/// A day file's columns as decoded (one chunk each), its text columns as codes of its own
+/// pool: what a reader thread hands over, so that the rows are copied once, into the
+/// records, not first into a day's records and then again.
+pub struct DayColumns {
+    /// agentId, time (epoch milliseconds), sessionId, sequenceNumber, statusType,
+    /// statusSubType, statusReasonId, agentGroupId.
+    numbers: [Int64Chunked; 8],
+    /// statusReasonText, employeeId, agentLoginName, agentUserName.
+    codes: [Vec<u32>; 4],
+    strings: StringPool,
+}
+
+/// Decodes a day file (every column the engine uses).
+pub fn decode_day(path: &Path) -> Result<DayColumns> {
     // Every column but `prevStatusChangeTime` and `extra`, which the engine does not use.
     let df = open_day(path, Some(&COLUMNS[..12]))?;
     let col = |name: &str, dtype: &DataType| day_column(&df, path, name, dtype);
-    let int = |name: &str| col(name, &DataType::Int64);
+    let int = |name: &str| -> Result<Int64Chunked> { Ok(col(name, &DataType::Int64)?.i64()?.clone()) };
     let text = |name: &str| col(name, &DataType::String);
     let utc = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
-    let time_s = col("time", &utc)?.cast(&DataType::Int64)?;
-    let (agent_s, group_s, session_s, seq_s, st_s, sub_s, rid_s) = (
+    let time = col("time", &utc)?.cast(&DataType::Int64)?.i64()?.clone();
+    let numbers = [
         int("agentId")?,
-        int("agentGroupId")?,
+        time,
         int("sessionId")?,
         int("sequenceNumber")?,
         int("statusType")?,
         int("statusSubType")?,
         int("statusReasonId")?,
-    );
-    let (emp_s, login_s, user_s, rtext_s) =
-        (text("employeeId")?, text("agentLoginName")?, text("agentUserName")?, text("statusReasonText")?);
-    let (agent, time_c, group, session, seq, st, sub, rid) =
-        (agent_s.i64()?, time_s.i64()?, group_s.i64()?, session_s.i64()?, seq_s.i64()?, st_s.i64()?, sub_s.i64()?, rid_s.i64()?);
-    let (emp, login, user, rtext) = (emp_s.str()?, login_s.str()?, user_s.str()?, rtext_s.str()?);
-    let mut out = RawRecords::default();
-    out.reserve(if keep.is_some() { 0 } else { df.height() });
-    let mut dropped = 0u64;
-    let codes = [rtext, emp, login, user].map(|c| text_codes(c, &mut out.strings));
-    // Zipped column iterators (one chunk each): no per-row chunk lookup and bounds check.
-    let numbers = agent
-        .iter()
-        .zip(time_c.iter())
-        .zip(session.iter())
-        .zip(seq.iter())
-        .zip(st.iter())
-        .zip(sub.iter())
-        .zip(rid.iter())
-        .zip(group.iter());
-    for (i, (((((((agent_id, time), session_id), sequence_number), status_type), status_sub_type), status_reason_id), agent_group_id)) in
-        numbers.enumerate()
-    {
-        let (Some(agent_id), Some(time)) = (agent_id, time) else {
-            dropped += 1;
-            continue;
-        };
-        if keep.is_some_and(|k| !k(agent_id)) {
-            continue;
-        }
-        let r = RecordRef {
-            agent_id,
-            time,
-            session_id,
-            sequence_number,
-            status_type,
-            status_sub_type,
-            status_reason_id,
-            agent_group_id,
-            ..Default::default()
-        };
-        out.push_coded(r, [codes[0][i], codes[1][i], codes[2][i], codes[3][i]]);
+        int("agentGroupId")?,
+    ];
+    let (rtext_s, emp_s, login_s, user_s) =
+        (text("statusReasonText")?, text("employeeId")?, text("agentLoginName")?, text("agentUserName")?);
+    let mut strings = StringPool::default();
+    let codes = [rtext_s.str()?, emp_s.str()?, login_s.str()?, user_s.str()?].map(|c| text_codes(c, &mut strings));
+    Ok(DayColumns { numbers, codes, strings })
+}
+
+impl DayColumns {
+    pub fn len(&self) -> usize {
+        self.numbers[0].len()
     }
-    Ok((out, dropped))
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends the rows (those `keep` accepts) to `out`; returns how many had no agentId or
+    /// no time.
+    pub fn append_to(&self, out: &mut RawRecords, keep: Option<&(dyn Fn(i64) -> bool + Sync)>) -> u64 {
+        let remap: Vec<u32> = (0..self.strings.len() as u32).map(|c| out.strings.intern(self.strings.get(c))).collect();
+        let code = |column: usize, i: usize| match self.codes[column][i] {
+            NO_TEXT => NO_TEXT,
+            c => remap[c as usize],
+        };
+        let [agent, time_c, session, seq, st, sub, rid, group] = &self.numbers;
+        let mut dropped = 0u64;
+        // Zipped column iterators (one chunk each): no per-row chunk lookup and bounds check.
+        let numbers = agent
+            .iter()
+            .zip(time_c.iter())
+            .zip(session.iter())
+            .zip(seq.iter())
+            .zip(st.iter())
+            .zip(sub.iter())
+            .zip(rid.iter())
+            .zip(group.iter());
+        for (
+            i,
+            (((((((agent_id, time), session_id), sequence_number), status_type), status_sub_type), status_reason_id), agent_group_id),
+        ) in numbers.enumerate()
+        {
+            let (Some(agent_id), Some(time)) = (agent_id, time) else {
+                dropped += 1;
+                continue;
+            };
+            if keep.is_some_and(|k| !k(agent_id)) {
+                continue;
+            }
+            let r = RecordRef {
+                agent_id,
+                time,
+                session_id,
+                sequence_number,
+                status_type,
+                status_sub_type,
+                status_reason_id,
+                agent_group_id,
+                ..Default::default()
+            };
+            out.push_coded(r, [code(0, i), code(1, i), code(2, i), code(3, i)]);
+        }
+        dropped
+    }
 }
 
 /// The codes in `pool` of a text column's values ([`NO_TEXT`] for null). Values decoded
