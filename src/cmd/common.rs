@@ -209,7 +209,20 @@ pub fn write_views(
     // Files are written side by side (each view's rows are also formatted in parallel
     // chunks): a small view is done while a large one still compresses.
     use rayon::prelude::*;
-    let results: Vec<Result<()>> = files.par_iter().map(|(view, path)| write_atomic_with(path, |w| render(*view, w))).collect();
+    let results: Vec<Result<()>> = files
+        .par_iter()
+        .map(|(view, path)| {
+            if format == Format::Parquet {
+                // Polars writes Parquet to a path: straight into the temporary file beside
+                // the target, rather than into a private one that is then copied there.
+                let tmp = crate::report::temp_beside(path)?;
+                crate::report::parquet::Parquet::write_file(report.view(*view), tmp.path())?;
+                crate::report::publish(tmp, path)
+            } else {
+                write_atomic_with(path, |w| render(*view, w))
+            }
+        })
+        .collect();
     for ((_, path), r) in files.into_iter().zip(results) {
         r?;
         written.push(path);
