@@ -188,6 +188,48 @@ pub fn row_rules(schedule: &ScheduleRows, rules: &Rules) -> Result<Vec<RowRule>>
         .collect())
 }
 
+/// The schedule's half of an [`Engine`]: each row's rule and the shifts. It depends on the
+/// schedule and the rules only, not on the activity.
+pub struct PreparedShifts {
+    row_rule: Vec<RowRule>,
+    shifts: Shifts,
+}
+
+impl PreparedShifts {
+    pub fn build(schedule: &ScheduleRows, rules: &Rules, shift_gap: Ms) -> Result<PreparedShifts> {
+        let row_rule = row_rules(schedule, rules)?;
+        let shifts = crate::timing::stage("engine: shifts", || Shifts::build(schedule, &row_rule, shift_gap));
+        Ok(PreparedShifts { row_rule, shifts })
+    }
+}
+
+/// The activity's half of an [`Engine`]: timelines, logins and the prefix sums the sweep
+/// reads.
+struct TimelineSide {
+    timelines: Timelines,
+    unmatched_tl: usize,
+    logins: LoginLogout,
+    compiled: Vec<CompiledRule>,
+    productive_states: StateSet,
+    logged_in: crate::activity::timeline::Prefix,
+    productive: crate::activity::timeline::Prefix,
+}
+
+impl TimelineSide {
+    fn build(activity: &Activity, rules: &Rules) -> TimelineSide {
+        crate::timing::stage("engine: timelines", || {
+            let mut timelines = Timelines::build(activity);
+            let unmatched_tl = timelines.agents();
+            timelines.extend(&Timelines::logged_out_throughout(&activity.coverage));
+            let logins = LoginLogout::build(activity);
+            let (compiled, productive_states) = compile_rules(rules, activity);
+            let logged_in = timelines.prefix(|s, _| State::is_logged_in_code(s));
+            let productive = timelines.prefix(|s, r| productive_states.contains(s, r));
+            TimelineSide { timelines, unmatched_tl, logins, compiled, productive_states, logged_in, productive }
+        })
+    }
+}
+
 /// Everything prepared for a report: rules resolved, shifts built, schedule keys matched,
 /// timelines and their prefix sums. [`Engine::report`] runs the sweep over every agent;
 /// `explain` reuses the same preparation to trace one agent.
@@ -214,24 +256,43 @@ pub struct Engine<'a> {
 
 impl<'a> Engine<'a> {
     pub fn new(activity: &'a Activity, schedule: &'a ScheduleRows, rules: &'a Rules, opts: &'a Options) -> Result<Engine<'a>> {
-        let row_rule = row_rules(schedule, rules)?;
-        let shifts = Shifts::build(schedule, &row_rule, opts.shift_gap);
-        let matches = match &opts.roster {
+        // The schedule's half and the activity's half side by side.
+        let (prepared, timelines_side) =
+            rayon::join(|| PreparedShifts::build(schedule, rules, opts.shift_gap), || TimelineSide::build(activity, rules));
+        Ok(Engine::assemble(activity, schedule, rules, opts, prepared?, timelines_side))
+    }
+
+    /// [`Engine::new`] with the schedule's shifts already built (from the same `schedule`,
+    /// `rules` and `opts.shift_gap`): the report command builds them beside the activity
+    /// read, since they do not depend on it.
+    pub fn with_shifts(
+        activity: &'a Activity,
+        schedule: &'a ScheduleRows,
+        rules: &'a Rules,
+        opts: &'a Options,
+        prepared: PreparedShifts,
+    ) -> Engine<'a> {
+        let timelines_side = TimelineSide::build(activity, rules);
+        Engine::assemble(activity, schedule, rules, opts, prepared, timelines_side)
+    }
+
+    fn assemble(
+        activity: &'a Activity,
+        schedule: &'a ScheduleRows,
+        rules: &'a Rules,
+        opts: &'a Options,
+        PreparedShifts { row_rule, shifts }: PreparedShifts,
+        TimelineSide { timelines, unmatched_tl, logins, compiled, productive_states, logged_in, productive }: TimelineSide,
+    ) -> Engine<'a> {
+        let matches = crate::timing::stage("engine: matching", || match &opts.roster {
             Some(roster) => roster.match_agents(&shifts.agent_key, activity, opts.match_on),
             None => match_agents(&shifts.agent_key, activity, opts.match_on),
-        };
-        let mut timelines = Timelines::build(activity);
-        let unmatched_tl = timelines.agents();
-        timelines.extend(&Timelines::logged_out_throughout(&activity.coverage));
-        let logins = LoginLogout::build(activity);
-        let (compiled, productive_states) = compile_rules(rules, activity);
-        let logged_in = timelines.prefix(|s, _| State::is_logged_in_code(s));
-        let productive = timelines.prefix(|s, r| productive_states.contains(s, r));
+        });
         let timeline_of: Vec<usize> = matches.agent.iter().map(|m| m.unwrap_or(unmatched_tl)).collect();
         let agent_zone: Vec<Zone> = shifts.agent_zone.iter().map(|&z| schedule.zones[z as usize].clone()).collect();
         let selected: Vec<bool> =
             shifts.shift_day.iter().map(|&d| opts.from.is_none_or(|f| d >= f) && opts.to.is_none_or(|t| d <= t)).collect();
-        Ok(Engine {
+        Engine {
             activity,
             schedule,
             rules,
@@ -248,7 +309,7 @@ impl<'a> Engine<'a> {
             timeline_of,
             agent_zone,
             selected,
-        })
+        }
     }
 
     /// The sweep's inputs; `trace` records every classified piece (for `explain`).

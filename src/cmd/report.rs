@@ -22,7 +22,7 @@ use super::inputs::{InputArgs, ScheduleSide};
 use crate::activity::Activity;
 use crate::adherence::partition::StoreInput;
 use crate::adherence::targets::Targets;
-use crate::adherence::{self, explain, Engine, Report, ViewName};
+use crate::adherence::{self, explain, Engine, PreparedShifts, Report, ViewName};
 use crate::enrich::Enrichment;
 use crate::error::{Error, Result};
 use crate::report::stream::ViewSink;
@@ -141,16 +141,24 @@ pub fn run(args: Args) -> Result<u8> {
         let side = args.input.load_schedule_side_at(paths)?;
         return run_partitioned(&args, &run, side, parts);
     }
-    // Schedules and activity are read side by side (the schedule reader is one thread).
+    // Schedules and activity are read side by side (the schedule reader is one thread), and
+    // the shifts, which depend on the schedule only, are built while the activity loads.
     let coverage = common::coverage_flag(args.input.coverage.as_deref())?;
-    let (side, loaded) =
-        rayon::join(|| args.input.load_schedule_side_at(paths), || common::load_activity(&activity_paths, coverage, &args.input.enrich));
-    let side = side?;
+    let (side, loaded) = rayon::join(
+        || -> Result<_> {
+            let side = args.input.load_schedule_side_at(paths)?;
+            let prepared = PreparedShifts::build(&side.schedule.rows, &side.rules, side.shift_gap)?;
+            Ok((side, prepared))
+        },
+        || common::load_activity(&activity_paths, coverage, &args.input.enrich),
+    );
+    let (side, prepared) = side?;
     let (activity, enrichment) = loaded?;
     let ScheduleSide { rules, zone, shift_gap, schedule: sched, roster, .. } = side;
     let opts = engine_options(&args, &run, zone, shift_gap, roster, &enrichment);
-    let engine =
-        crate::timing::stage("engine: prepare (shifts, matching, timelines)", || Engine::new(&activity, &sched.rows, &rules, &opts))?;
+    let engine = crate::timing::stage("engine: prepare (matching, timelines)", || {
+        Engine::with_shifts(&activity, &sched.rows, &rules, &opts, prepared)
+    });
     let mut report = engine.report()?;
     report.warnings.extend(run_warnings(&engine.shifts.agent_key, &engine.matches, &activity, &sched));
     common::print_warnings(&report.warnings);
