@@ -180,12 +180,14 @@ impl Activity {
         raw.reserve((bytes / 300) as usize);
         let mut timeframes = Vec::new();
         let mut stats = LoadStats { files: files.len(), ..Default::default() };
-        // Files are parsed in parallel a batch at a time and appended in input order, so at
-        // most one batch of parsed files waits in memory besides the records kept.
+        // Files are parsed in parallel a batch at a time and appended in input order, each
+        // batch while the next one is parsed (appending interns each file's texts into the
+        // whole load's pool: one thread's work, which would otherwise leave the other core
+        // idle). At most two batches of parsed files wait in memory besides the records.
         let batch = 4 * rayon::current_num_threads().max(1);
         crate::timing::stage("activity: read and parse files", || -> Result<()> {
-            for chunk in files.chunks(batch) {
-                let parsed: Vec<Result<Loaded>> = chunk.par_iter().map(read_input).collect();
+            let parse = |chunk: &[Input]| -> Vec<Result<Loaded>> { chunk.par_iter().map(read_input).collect() };
+            let mut append = |parsed: Vec<Result<Loaded>>| -> Result<()> {
                 for p in parsed {
                     let p = p?;
                     stats.dropped_missing += p.dropped_missing;
@@ -193,8 +195,16 @@ impl Activity {
                     timeframes.extend(p.timeframes);
                     raw.append(p.records);
                 }
+                Ok(())
+            };
+            let mut chunks = files.chunks(batch);
+            let mut pending = chunks.next().map(parse).unwrap_or_default();
+            for chunk in chunks {
+                let (next, appended) = rayon::join(|| parse(chunk), || append(std::mem::take(&mut pending)));
+                appended?;
+                pending = next;
             }
-            Ok(())
+            append(pending)
         })?;
         stats.records_read = raw.len() as u64 + stats.dropped_missing;
         crate::timing::stage("activity: clean, sort, build events", || Activity::from_records(raw, timeframes, stats, opts))
