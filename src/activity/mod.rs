@@ -520,54 +520,98 @@ fn dense_agents(raw: &RawRecords) -> (Vec<i64>, Vec<u32>) {
     (by_id.iter().map(|&p| seen[p as usize]).collect(), agent_of)
 }
 
+/// The key array of the bucket sort, written by several threads at once: each writes only
+/// its own positions (see [`clean_order`]).
+struct Slots(*mut Key);
+// SAFETY: the threads sharing a `Slots` write disjoint positions, and nothing reads the
+// array until they are all done (the scope of the parallel iterator).
+unsafe impl Sync for Slots {}
+
+impl Slots {
+    /// # Safety
+    /// `at` is within the array's capacity, and no other thread writes or reads it.
+    unsafe fn write(&self, at: usize, key: Key) {
+        unsafe { self.0.add(at).write(key) }
+    }
+}
+
 /// Cleans the records (SPEC §4 "Actual state timeline" steps 1–2): drops repeats (the first
 /// occurrence is kept), unknown types and left-out agents, and sorts the rest by (agent,
 /// time, sequence with missing first, input order).
 ///
 /// A bucket sort by agent carries each record's sort key with it (read in input order, so
-/// sequentially), then each agent's keys — a few hundred to a few thousand, already in time
-/// order when the input is — are sorted and deduplicated in cache, agents in parallel:
-/// no comparison sort of millions of scattered keys.
+/// sequentially, by one thread per part of the input; a part's records go after those of
+/// the parts before it in each agent's bucket, which keeps input order). Each agent's keys
+/// — a few hundred to a few thousand, already in time order when the input is — are then
+/// sorted and deduplicated in cache, and the timeline's columns filled, agents in
+/// parallel: no comparison sort of millions of scattered keys.
 fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, excluded: &mut HashSet<i64>) -> Cleaned {
     let n = raw.len();
     let (ids, agent_of) = dense_agents(raw);
-    let mut start = vec![0usize; ids.len() + 1];
-    for &a in &agent_of {
-        start[a as usize + 1] += 1;
+    let n_agents = ids.len();
+    let part_len = n.div_ceil(rayon::current_num_threads().max(1)).max(1 << 16);
+    let parts: Vec<std::ops::Range<usize>> = (0..n).step_by(part_len).map(|s| s..(s + part_len).min(n)).collect();
+    let counts: Vec<Vec<u32>> = parts
+        .par_iter()
+        .map(|r| {
+            let mut c = vec![0u32; n_agents];
+            for &a in &agent_of[r.clone()] {
+                c[a as usize] += 1;
+            }
+            c
+        })
+        .collect();
+    // Each part's first position in each agent's bucket.
+    let mut start = vec![0usize; n_agents + 1];
+    let mut next: Vec<Vec<usize>> = vec![vec![0; n_agents]; parts.len()];
+    let mut pos = 0;
+    for a in 0..n_agents {
+        start[a] = pos;
+        for (p, c) in counts.iter().enumerate() {
+            next[p][a] = pos;
+            pos += c[a] as usize;
+        }
     }
-    for i in 0..ids.len() {
-        start[i + 1] += start[i];
-    }
-    let mut next = start[..ids.len()].to_vec();
-    let mut keys = vec![Key::default(); n];
-    for (i, &a) in agent_of.iter().enumerate() {
-        let status_type = raw.status_type(i);
-        let state = match status_type {
-            Some(3) => Some(State::Unknown),
-            Some(4) => Some(State::LoggedOut),
-            Some(1) => raw.status_sub_type(i).and_then(State::from_subtype),
-            _ => None,
-        };
-        let seq = raw.sequence_number(i).unwrap_or(i64::MIN);
-        keys[next[a as usize]] = Key {
-            time: raw.time[i],
-            seq,
-            index: i as u32,
-            kind: if state.is_some() { Kind::Valid } else { Kind::BadType },
-            status_type: status_type.unwrap_or_default() as u8,
-            state: state.map_or(0, |s| s as u8),
-        };
-        next[a as usize] += 1;
-    }
-    drop(next);
-    let mut slices: Vec<&mut [Key]> = Vec::with_capacity(ids.len());
+    start[n_agents] = pos;
+    drop(counts);
+    let mut keys: Vec<Key> = Vec::with_capacity(n);
+    let slots = Slots(keys.as_mut_ptr());
+    parts.par_iter().zip(next).for_each(|(r, mut next)| {
+        for i in r.clone() {
+            let a = agent_of[i] as usize;
+            let status_type = raw.status_type(i);
+            let state = match status_type {
+                Some(3) => Some(State::Unknown),
+                Some(4) => Some(State::LoggedOut),
+                Some(1) => raw.status_sub_type(i).and_then(State::from_subtype),
+                _ => None,
+            };
+            let key = Key {
+                time: raw.time[i],
+                seq: raw.sequence_number(i).unwrap_or(i64::MIN),
+                index: i as u32,
+                kind: if state.is_some() { Kind::Valid } else { Kind::BadType },
+                status_type: status_type.unwrap_or_default() as u8,
+                state: state.map_or(0, |s| s as u8),
+            };
+            // SAFETY: `next[a]` runs over this part's positions in agent a's bucket, which
+            // no other part writes, and stays below `n` (the positions count the records).
+            unsafe { slots.write(next[a], key) };
+            next[a] += 1;
+        }
+    });
+    // SAFETY: every position below `n` was written once above (the buckets' positions are
+    // exactly 0..n, one per record).
+    unsafe { keys.set_len(n) };
+    let mut slices: Vec<&mut [Key]> = Vec::with_capacity(n_agents);
     let mut rest: &mut [Key] = &mut keys;
-    for a in 0..ids.len() {
+    for a in 0..n_agents {
         let (head, tail) = rest.split_at_mut(start[a + 1] - start[a]);
         slices.push(head);
         rest = tail;
     }
-    let duplicates: u64 = slices
+    // Per agent: (repeats, valid rows, dropped types).
+    let per_agent: Vec<(u64, usize, u64)> = slices
         .par_iter_mut()
         .map(|s| {
             // Stable: input order breaks ties.
@@ -589,40 +633,81 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, 
                 }
                 run = j;
             }
-            dups
+            let valid = s.iter().filter(|k| k.kind == Kind::Valid).count();
+            let bad = s.iter().filter(|k| k.kind == Kind::BadType).count() as u64;
+            (dups, valid, bad)
         })
-        .sum();
+        .collect();
     drop(slices);
-    stats.duplicates += duplicates;
-    let mut order = Vec::with_capacity(n);
-    let (mut agent_id, mut time_ms, mut status_type, mut sequence_number, mut state) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    let mut rows = Vec::with_capacity(ids.len());
-    for (a, &id) in ids.iter().enumerate() {
-        let s = &keys[start[a]..start[a + 1]];
+    let mut rows = Vec::with_capacity(n_agents);
+    let mut total = 0;
+    for (&id, &(dups, valid, bad)) in ids.iter().zip(&per_agent) {
+        stats.duplicates += dups;
         if !exclude.is_empty() && exclude.contains(&id) {
-            stats.excluded_records += s.iter().filter(|k| k.kind != Kind::Duplicate).count() as u64;
+            stats.excluded_records += valid as u64 + bad;
             excluded.insert(id);
             rows.push(None);
             continue;
         }
-        let first = order.len();
-        for k in s {
-            match k.kind {
-                Kind::Valid => {
-                    order.push(k.index);
-                    agent_id.push(id);
-                    time_ms.push(k.time);
-                    status_type.push(k.status_type as u32);
-                    sequence_number.push((k.seq != i64::MIN).then_some(k.seq));
-                    state.push(k.state as u32);
-                }
-                Kind::BadType => stats.dropped_type += 1,
-                Kind::Duplicate => {}
-            }
-        }
-        rows.push(Some(first..order.len()));
+        stats.dropped_type += bad;
+        rows.push(Some(total..total + valid));
+        total += valid;
     }
+    // The timeline's columns, each agent's rows filled in parallel.
+    let mut order = vec![0u32; total];
+    let mut agent_id = vec![0i64; total];
+    let mut time_ms = vec![0i64; total];
+    let mut status_type = vec![0u32; total];
+    let mut sequence_number: Vec<Option<i64>> = vec![None; total];
+    let mut state = vec![0u32; total];
+    struct Fill<'a> {
+        id: i64,
+        keys: &'a [Key],
+        order: &'a mut [u32],
+        agent_id: &'a mut [i64],
+        time_ms: &'a mut [i64],
+        status_type: &'a mut [u32],
+        sequence_number: &'a mut [Option<i64>],
+        state: &'a mut [u32],
+    }
+    let mut fills: Vec<Fill> = Vec::with_capacity(n_agents);
+    {
+        let (mut o, mut ag, mut t, mut st, mut sq, mut sa) =
+            (&mut order[..], &mut agent_id[..], &mut time_ms[..], &mut status_type[..], &mut sequence_number[..], &mut state[..]);
+        for (a, r) in rows.iter().enumerate() {
+            let Some(r) = r else { continue };
+            let k = r.len();
+            macro_rules! cut {
+                ($v:ident) => {{
+                    let (head, tail) = std::mem::take(&mut $v).split_at_mut(k);
+                    $v = tail;
+                    head
+                }};
+            }
+            fills.push(Fill {
+                id: ids[a],
+                keys: &keys[start[a]..start[a + 1]],
+                order: cut!(o),
+                agent_id: cut!(ag),
+                time_ms: cut!(t),
+                status_type: cut!(st),
+                sequence_number: cut!(sq),
+                state: cut!(sa),
+            });
+        }
+    }
+    fills.par_iter_mut().for_each(|f| {
+        let valid = f.keys.iter().filter(|k| k.kind == Kind::Valid);
+        for (j, k) in valid.enumerate() {
+            f.order[j] = k.index;
+            f.agent_id[j] = f.id;
+            f.time_ms[j] = k.time;
+            f.status_type[j] = k.status_type as u32;
+            f.sequence_number[j] = (k.seq != i64::MIN).then_some(k.seq);
+            f.state[j] = k.state as u32;
+        }
+    });
+    drop(fills);
     Cleaned { ids, agent_of, rows, order, agent_id, time_ms, status_type, sequence_number, state }
 }
 
@@ -798,6 +883,61 @@ mod tests {
         assert_eq!((x.login_name.as_deref(), x.login_names.clone()), (Some("new"), vec!["new".to_string()]));
         assert_eq!(x.group_id, Some(2));
         assert_eq!(a.col_i64("time_ms")[150_000], 10_000_000);
+    }
+
+    #[test]
+    fn cleaning_in_parallel_parts_matches_a_plain_sort_and_dedupe() {
+        // 200,000 records (the scatter splits the input into parts of at least 65,536) of 7
+        // agents, times and sequences drawn from small ranges so that ties and repeats fall
+        // across parts; compared with a plain stable sort and a first-wins dedupe.
+        let mut raw = RawRecords::default();
+        let mut x: u64 = 12345;
+        let mut draw = |m: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        let mut recs = Vec::new();
+        for _ in 0..200_000 {
+            let seq = match draw(4) {
+                0 => None,
+                v => Some(v as i64 - 2),
+            };
+            let ty = [1, 1, 1, 3, 4, 2][draw(6) as usize];
+            let r = rec(draw(7) as i64 * 1000 + 1, draw(20_000) as i64, ty, draw(6) as i64, seq, Some(draw(2) as i64));
+            raw.push(r);
+            recs.push(r);
+        }
+        let a = Activity::from_records(raw, vec![], LoadStats::default(), &LoadOptions::default()).unwrap();
+        let mut idx: Vec<usize> = (0..recs.len()).collect();
+        idx.sort_by_key(|&i| (recs[i].agent_id, recs[i].time, recs[i].sequence_number.is_some(), recs[i].sequence_number));
+        let key = |r: &RecordRef| (r.agent_id, r.time, r.sequence_number, r.status_type, r.status_sub_type, r.session_id);
+        let mut seen = HashSet::new();
+        let (mut dups, mut bad) = (0, 0);
+        let mut want: Vec<(i64, Ms, u32)> = Vec::new();
+        for i in idx {
+            let r = &recs[i];
+            if !seen.insert(key(r)) {
+                dups += 1;
+                continue;
+            }
+            let state = match r.status_type {
+                Some(3) => Some(State::Unknown),
+                Some(4) => Some(State::LoggedOut),
+                Some(1) => r.status_sub_type.and_then(State::from_subtype),
+                _ => None,
+            };
+            match state {
+                Some(s) => want.push((r.agent_id, r.time, s as u32)),
+                None => bad += 1,
+            }
+        }
+        let got: Vec<(i64, Ms, u32)> =
+            (0..a.events.height()).map(|i| (a.col_i64("agent_id")[i], a.col_i64("time_ms")[i], a.col_u32("state")[i])).collect();
+        assert_eq!((a.stats.duplicates, a.stats.dropped_type), (dups, bad));
+        assert!(dups > 500 && bad > 1000, "the draw makes repeats and dropped types: {dups}, {bad}");
+        assert_eq!(got, want);
+        assert_eq!(a.agents.len(), 7);
+        assert_eq!(a.agents.iter().map(|x| x.rows.len()).sum::<usize>(), want.len());
     }
 
     #[test]

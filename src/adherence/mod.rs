@@ -218,13 +218,22 @@ struct TimelineSide {
 impl TimelineSide {
     fn build(activity: &Activity, rules: &Rules) -> TimelineSide {
         crate::timing::stage("engine: timelines", || {
-            let mut timelines = Timelines::build(activity);
-            let unmatched_tl = timelines.agents();
-            timelines.extend(&Timelines::logged_out_throughout(&activity.coverage));
-            let logins = LoginLogout::build(activity);
-            let (compiled, productive_states) = compile_rules(rules, activity);
-            let logged_in = timelines.prefix(|s, _| State::is_logged_in_code(s));
-            let productive = timelines.prefix(|s, r| productive_states.contains(s, r));
+            // Logins beside the timelines, and the two prefix sums beside each other.
+            let (side, logins) = rayon::join(
+                || {
+                    let mut timelines = Timelines::build(activity);
+                    let unmatched_tl = timelines.agents();
+                    timelines.extend(&Timelines::logged_out_throughout(&activity.coverage));
+                    let (compiled, productive_states) = compile_rules(rules, activity);
+                    let (logged_in, productive) = rayon::join(
+                        || timelines.prefix(|s, _| State::is_logged_in_code(s)),
+                        || timelines.prefix(|s, r| productive_states.contains(s, r)),
+                    );
+                    (timelines, unmatched_tl, compiled, productive_states, logged_in, productive)
+                },
+                || LoginLogout::build(activity),
+            );
+            let (timelines, unmatched_tl, compiled, productive_states, logged_in, productive) = side;
             TimelineSide { timelines, unmatched_tl, logins, compiled, productive_states, logged_in, productive }
         })
     }
