@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::records::{RawRecords, RecordRef};
+use super::records::{RawRecords, RecordRef, StringPool};
 use crate::error::{Error, Location, Result};
 use crate::time::{self, Ms};
 
@@ -360,22 +360,54 @@ impl FileContents {
 
 /// Reads one activity file's bytes. `path` is for messages only.
 pub fn read_activity_bytes(path: &Path, bytes: &[u8]) -> Result<FileContents> {
+    let mut strings = StringPool::default();
+    let mut out = read_activity_bytes_into(path, bytes, &mut strings)?;
+    out.records.strings = strings;
+    Ok(out)
+}
+
+/// [`read_activity_bytes`] with the records' texts interned into `strings`, a pool shared by
+/// the files one thread reads (most texts of a file were in the files before it). The
+/// records' own pool is left empty: their text codes are codes of `strings`.
+pub fn read_activity_bytes_into(path: &Path, bytes: &[u8], strings: &mut StringPool) -> Result<FileContents> {
     // Almost every file is one v2 page of plain values: scanned directly (the parse stage
     // about 20 % faster, BENCHMARKS.md "Third round"); anything else, and any file the
     // scanner gives up on (at the first byte of a file that is not one object), goes to serde.
-    if let Some(out) = std::str::from_utf8(bytes).ok().and_then(super::page_scan::read_v2_page) {
+    if let Some(out) = std::str::from_utf8(bytes).ok().and_then(|text| super::page_scan::read_v2_page(text, strings)) {
         return Ok(out);
     }
-    read_serde(path, bytes)
+    read_serde_into(path, bytes, strings)
+}
+
+/// Parses into `out` with the texts interned into `strings` (lent to `out` meanwhile).
+fn with_pool<T>(strings: &mut StringPool, out: &mut FileContents, parse: impl FnOnce(&mut FileContents) -> T) -> T {
+    out.records.strings = std::mem::take(strings);
+    let result = parse(out);
+    *strings = std::mem::take(&mut out.records.strings);
+    result
 }
 
 /// Reads one activity file's bytes with serde: every shape and quirk, and the messages for
 /// invalid JSON.
+#[cfg(test)]
 pub(super) fn read_serde(path: &Path, bytes: &[u8]) -> Result<FileContents> {
+    let mut strings = StringPool::default();
+    let mut out = read_serde_into(path, bytes, &mut strings)?;
+    out.records.strings = strings;
+    Ok(out)
+}
+
+/// [`read_serde`] with the texts interned into `strings` (see [`read_activity_bytes_into`]).
+fn read_serde_into(path: &Path, bytes: &[u8], strings: &mut StringPool) -> Result<FileContents> {
     let mut out = FileContents::default();
+    let result = with_pool(strings, &mut out, |out| read_serde_fill(path, bytes, out));
+    result.map(|()| out)
+}
+
+fn read_serde_fill(path: &Path, bytes: &[u8], out: &mut FileContents) -> Result<()> {
     let first = bytes.iter().position(|b| !b.is_ascii_whitespace());
     let Some(first) = first else {
-        return Ok(out); // an empty file holds no records
+        return Ok(()); // an empty file holds no records
     };
     // One JSON document (a page, an array of pages)? Validating UTF-8 once for the whole
     // file lets the parser skip it string by string.
@@ -386,7 +418,7 @@ pub(super) fn read_serde(path: &Path, bytes: &[u8]) -> Result<FileContents> {
                 for d in &docs {
                     out.push_doc(d);
                 }
-                return Ok(out);
+                return Ok(());
             }
             Err(e) => e,
         }
@@ -394,7 +426,7 @@ pub(super) fn read_serde(path: &Path, bytes: &[u8]) -> Result<FileContents> {
         match text.map_or_else(|| serde_json::from_slice::<DocJson>(bytes), serde_json::from_str::<DocJson>) {
             Ok(doc) => {
                 out.push_doc(&doc);
-                return Ok(out);
+                return Ok(());
             }
             Err(e) => e,
         }
@@ -430,7 +462,7 @@ pub(super) fn read_serde(path: &Path, bytes: &[u8]) -> Result<FileContents> {
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn snippet(line: &[u8]) -> String {

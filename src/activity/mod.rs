@@ -186,14 +186,19 @@ impl Activity {
         // idle). At most two batches of parsed files wait in memory besides the records.
         let batch = 4 * rayon::current_num_threads().max(1);
         crate::timing::stage("activity: read and parse files", || -> Result<()> {
-            let parse = |chunk: &[Input]| -> Vec<Result<Loaded>> { chunk.par_iter().map(read_input).collect() };
-            let mut append = |parsed: Vec<Result<Loaded>>| -> Result<()> {
+            let pools = Pools::new();
+            let parse =
+                |chunk: &[Input]| -> Vec<Result<(Loaded, Option<usize>)>> { chunk.par_iter().map(|f| read_input(f, &pools)).collect() };
+            let mut append = |parsed: Vec<Result<(Loaded, Option<usize>)>>| -> Result<()> {
                 for p in parsed {
-                    let p = p?;
+                    let (p, slot) = p?;
                     stats.dropped_missing += p.dropped_missing;
                     stats.bad_timeframes += p.bad_timeframes;
                     timeframes.extend(p.timeframes);
-                    raw.append(p.records);
+                    match slot {
+                        Some(s) => raw.append_tagged(p.records, (s as u32 + 1) << TAG_SHIFT),
+                        None => raw.append(p.records),
+                    }
                 }
                 Ok(())
             };
@@ -204,7 +209,9 @@ impl Activity {
                 appended?;
                 pending = next;
             }
-            append(pending)
+            append(pending)?;
+            pools.resolve(&mut raw);
+            Ok(())
         })?;
         stats.records_read = raw.len() as u64 + stats.dropped_missing;
         crate::timing::stage("activity: clean, sort, build events", || Activity::from_records(raw, timeframes, stats, opts))
@@ -419,7 +426,44 @@ fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
     Ok(out)
 }
 
-fn read_input(input: &Input) -> Result<Loaded> {
+/// String pools shared by the files each thread of the pool reads, so that a file's texts
+/// are mostly found, not added, and appending the file costs no interning: its records'
+/// text codes are codes of its thread's pool, tagged with the pool's number in the top bits
+/// (see [`Pools::resolve`]).
+struct Pools(Vec<std::sync::Mutex<records::StringPool>>);
+
+/// Text codes below this are codes of the load's own pool; tagged codes carry a pool
+/// number + 1 above it.
+const TAG_SHIFT: u32 = 28;
+
+impl Pools {
+    fn new() -> Pools {
+        // Four bits of tag, 1 to 14 (15 would let a tagged code be `NO_TEXT`): threads
+        // beyond 14 read with a pool per file.
+        let n = rayon::current_num_threads().min(14);
+        Pools((0..n).map(|_| Default::default()).collect())
+    }
+
+    /// The pool of the current thread, if it has one.
+    fn slot(&self) -> Option<usize> {
+        rayon::current_thread_index().filter(|&i| i < self.0.len())
+    }
+
+    /// Turns the tagged text codes of `raw` into codes of its own pool.
+    fn resolve(self, raw: &mut RawRecords) {
+        let pools: Vec<records::StringPool> = self.0.into_iter().map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
+        let remap: Vec<Vec<u32>> = pools.iter().map(|p| (0..p.len() as u32).map(|c| raw.strings.intern(p.get(c))).collect()).collect();
+        assert!(raw.strings.len() < 1 << TAG_SHIFT && pools.iter().all(|p| p.len() < 1 << TAG_SHIFT), "more than 2^28 distinct texts");
+        raw.map_text_codes(|c| match c >> TAG_SHIFT {
+            0 => c,
+            tag => remap[tag as usize - 1][(c & ((1 << TAG_SHIFT) - 1)) as usize],
+        });
+    }
+}
+
+/// Reads one input; a file's texts go to its thread's pool in `pools` when there is one,
+/// and the returned number is that pool's.
+fn read_input(input: &Input, pools: &Pools) -> Result<(Loaded, Option<usize>)> {
     match input {
         Input::File(path) => {
             // One read buffer per thread, reused across files: a fresh buffer per file
@@ -427,25 +471,34 @@ fn read_input(input: &Input) -> Result<Loaded> {
             thread_local! {
                 static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
             }
+            let slot = pools.slot();
             let c = BUF.with(|buf| -> Result<json::FileContents> {
                 let mut buf = buf.borrow_mut();
                 buf.clear();
                 let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
                 std::io::Read::read_to_end(&mut f, &mut buf).map_err(|e| Error::io(path, e))?;
-                let c = json::read_activity_bytes(path, &buf);
+                let c = match slot {
+                    // Only this thread takes this pool: the lock is never contended.
+                    Some(s) => {
+                        let mut pool = pools.0[s].lock().unwrap_or_else(|e| e.into_inner());
+                        json::read_activity_bytes_into(path, &buf, &mut pool)
+                    }
+                    None => json::read_activity_bytes(path, &buf),
+                };
                 if buf.capacity() > 64 << 20 {
                     *buf = Vec::new(); // do not keep a huge buffer after a huge file
                 }
                 c
             })?;
-            Ok(Loaded {
+            let loaded = Loaded {
                 records: c.records,
                 timeframes: c.timeframes,
                 dropped_missing: c.dropped_missing,
                 bad_timeframes: c.bad_timeframes,
-            })
+            };
+            Ok((loaded, slot))
         }
-        Input::Store(dir) => crate::liveperson::store::read_store(dir),
+        Input::Store(dir) => Ok((crate::liveperson::store::read_store(dir)?, None)),
     }
 }
 
@@ -955,6 +1008,33 @@ mod tests {
         assert_eq!(a.excluded, [1]);
         assert_eq!(a.agents.iter().map(|x| (x.agent_id, x.rows.clone())).collect::<Vec<_>>(), [(2, 0..1)]);
         assert_eq!(a.col_u32("state"), &[State::LoggedOut as u32]);
+    }
+
+    #[test]
+    fn tagged_codes_resolve_to_one_code_per_text() {
+        // A record appended untagged ("a" in the load's own pool), then two files read with
+        // two threads' pools (slot 0: "b", "a"; slot 1: "a", "c"), appended tagged.
+        let mut raw = RawRecords::default();
+        raw.push(RecordRef { employee_id: Some("a"), ..rec(1, 1, 3, 0, None, None) });
+        let pools = Pools(vec![Default::default(), Default::default()]);
+        for (slot, texts) in [(0usize, ["b", "a"]), (1, ["a", "c"])] {
+            let mut file = RawRecords::default();
+            let mut pool = pools.0[slot].lock().unwrap();
+            std::mem::swap(&mut file.strings, &mut pool);
+            for t in texts {
+                file.push(RecordRef { employee_id: Some(t), agent_login_name: None, ..rec(2, 2, 3, 0, None, None) });
+            }
+            std::mem::swap(&mut file.strings, &mut pool);
+            drop(pool);
+            raw.append_tagged(file, (slot as u32 + 1) << TAG_SHIFT);
+        }
+        pools.resolve(&mut raw);
+        let texts: Vec<&str> = (0..raw.len()).map(|i| raw.strings.get(raw.employee_id(i).unwrap())).collect();
+        assert_eq!(texts, ["a", "b", "a", "a", "c"]);
+        // one code per distinct text: "a" from all three pools is one code
+        assert_eq!(raw.strings.len(), 3);
+        assert_eq!(raw.employee_id(0), raw.employee_id(3));
+        assert_eq!(raw.agent_login_name(1), None);
     }
 
     #[test]

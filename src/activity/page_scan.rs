@@ -15,6 +15,7 @@
 use std::borrow::Cow;
 
 use super::json::{parse_int_text, FileContents, Flex, FlexStr, FlexTime, RecordJson, TimeframeJson};
+use super::records::StringPool;
 
 /// `Err(())`: give up and let serde read the file.
 type Scan<T> = std::result::Result<T, ()>;
@@ -346,9 +347,19 @@ const RECORD_FIELDS: [&str; 12] = [
 
 /// Reads `text` as one v2 page, or `None` if it is not one this reader handles (see the
 /// module docs): then read it with serde.
-pub(super) fn read_v2_page(text: &str) -> Option<FileContents> {
-    let mut c = Cursor { s: text, b: text.as_bytes(), i: 0, order: Vec::new() };
+///
+/// The records' texts are interned into `strings` (lent to the records meanwhile; see
+/// `json::read_activity_bytes_into`), also when the scanner gives up.
+pub(super) fn read_v2_page(text: &str, strings: &mut StringPool) -> Option<FileContents> {
     let mut out = FileContents::default();
+    out.records.strings = std::mem::take(strings);
+    let read = scan(text, &mut out);
+    *strings = std::mem::take(&mut out.records.strings);
+    read.then_some(out)
+}
+
+fn scan(text: &str, out: &mut FileContents) -> bool {
+    let mut c = Cursor { s: text, b: text.as_bytes(), i: 0, order: Vec::new() };
     let (mut seen_timeframe, mut seen_changes) = (false, false);
     c.object(|c, key| match key {
         "timeframe" => {
@@ -378,9 +389,11 @@ pub(super) fn read_v2_page(text: &str) -> Option<FileContents> {
         k if RECORD_FIELDS.contains(&k) => Err(()),
         _ => c.skip_value(2),
     })
-    .ok()?;
-    c.ws();
-    (seen_changes && c.i == c.b.len()).then_some(out)
+    .is_ok()
+        && {
+            c.ws();
+            seen_changes && c.i == c.b.len()
+        }
 }
 
 #[cfg(test)]
@@ -388,9 +401,17 @@ mod tests {
     use super::*;
     use crate::activity::json::read_serde;
 
+    /// The scanner with a pool of its own, as `read_activity_bytes` reads a file.
+    fn scan_page(text: &str) -> Option<FileContents> {
+        let mut strings = StringPool::default();
+        let mut out = read_v2_page(text, &mut strings)?;
+        out.records.strings = strings;
+        Some(out)
+    }
+
     /// Both readers on `text`: the scanner's result (if it reads it) must be serde's.
     fn agree(text: &str) -> bool {
-        let Some(fast) = read_v2_page(text) else {
+        let Some(fast) = scan_page(text) else {
             return false;
         };
         let slow = read_serde(std::path::Path::new("t.json"), text.as_bytes()).expect("serde reads what the scanner reads");
@@ -441,7 +462,7 @@ mod tests {
         assert!(agree(&page));
         // Two records and one with numbers as text pushed; the empty one and the one without
         // a time dropped.
-        let out = read_v2_page(&page).unwrap();
+        let out = scan_page(&page).unwrap();
         assert_eq!(out.records.agent_id, vec![4400496052, 4400496052, 12]);
         assert_eq!(out.dropped_missing, 2);
         assert_eq!(out.timeframes, vec![(1709510400000, 1709596800000)]);
@@ -454,7 +475,7 @@ mod tests {
         // bound is used.
         let neg_zero = r#"{"timeframe":{"startTimeL":-0,"startTime":"2024-03-04T00:00:00Z","endTimeL":1709596800000},"stateChanges":[]}"#;
         assert!(agree(neg_zero));
-        assert_eq!(read_v2_page(neg_zero).unwrap().timeframes, vec![(1709510400000, 1709596800000)]);
+        assert_eq!(scan_page(neg_zero).unwrap().timeframes, vec![(1709510400000, 1709596800000)]);
     }
 
     #[test]
@@ -482,7 +503,7 @@ mod tests {
             "{\x0c\"stateChanges\":[]}".to_string(), // form feed is not JSON whitespace
         ];
         for text in gives_up {
-            assert!(read_v2_page(&text).is_none(), "{text}");
+            assert!(scan_page(&text).is_none(), "{text}");
         }
     }
 }

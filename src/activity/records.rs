@@ -176,6 +176,38 @@ impl RawRecords {
             && self.session_id[a] == self.session_id[b]
     }
 
+    /// Appends `other`, whose text codes are codes of a pool other than either's (its own is
+    /// empty), as those codes with `tag` set in their top bits; [`RawRecords::map_text_codes`]
+    /// later turns them into codes of `self.strings`.
+    pub fn append_tagged(&mut self, other: RawRecords, tag: u32) {
+        debug_assert!(other.strings.is_empty());
+        let map = |v: u32| if v == NO_TEXT { NO_TEXT } else { v | tag };
+        self.agent_id.extend(other.agent_id);
+        self.time.extend(other.time);
+        self.session_id.extend(other.session_id);
+        self.sequence_number.extend(other.sequence_number);
+        self.status_type.extend(other.status_type);
+        self.status_sub_type.extend(other.status_sub_type);
+        self.status_reason_id.extend(other.status_reason_id);
+        self.status_reason_text.extend(other.status_reason_text.into_iter().map(map));
+        self.employee_id.extend(other.employee_id.into_iter().map(map));
+        self.agent_login_name.extend(other.agent_login_name.into_iter().map(map));
+        self.agent_user_name.extend(other.agent_user_name.into_iter().map(map));
+        self.agent_group_id.extend(other.agent_group_id);
+    }
+
+    /// Replaces every text code `c` but [`NO_TEXT`] by `f(c)` (in parallel).
+    pub fn map_text_codes(&mut self, f: impl Fn(u32) -> u32 + Sync) {
+        use rayon::prelude::*;
+        for column in [&mut self.status_reason_text, &mut self.employee_id, &mut self.agent_login_name, &mut self.agent_user_name] {
+            column.par_iter_mut().for_each(|c| {
+                if *c != NO_TEXT {
+                    *c = f(*c);
+                }
+            });
+        }
+    }
+
     /// Appends whole columns of records at once (a columnar reader's fast path): numbers in
     /// the order agentId, time, sessionId, sequenceNumber, statusType, statusSubType,
     /// statusReasonId, agentGroupId, each a slice of values none of which is missing, or
