@@ -380,7 +380,7 @@ pub fn read_activity_bytes_into(path: &Path, bytes: &[u8], strings: &mut StringP
 }
 
 /// Parses into `out` with the texts interned into `strings` (lent to `out` meanwhile).
-fn with_pool<T>(strings: &mut StringPool, out: &mut FileContents, parse: impl FnOnce(&mut FileContents) -> T) -> T {
+pub(super) fn with_pool<T>(strings: &mut StringPool, out: &mut FileContents, parse: impl FnOnce(&mut FileContents) -> T) -> T {
     out.records.strings = std::mem::take(strings);
     let result = parse(out);
     *strings = std::mem::take(&mut out.records.strings);

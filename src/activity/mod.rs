@@ -181,17 +181,15 @@ impl Activity {
         let mut timeframes = Vec::new();
         let mut stats = LoadStats { files: files.len(), ..Default::default() };
         // Files are parsed in parallel a batch at a time and appended in input order, each
-        // batch while the next one is parsed (appending interns each file's texts into the
-        // whole load's pool: one thread's work, which would otherwise leave the other core
-        // idle). At most two batches of parsed files wait in memory besides the records.
+        // batch while the next one is parsed.
         let batch = 4 * rayon::current_num_threads().max(1);
         crate::timing::stage("activity: read and parse files", || -> Result<()> {
             let pools = Pools::new();
-            let parse =
-                |chunk: &[Input]| -> Vec<Result<(Loaded, Option<usize>)>> { chunk.par_iter().map(|f| read_input(f, &pools)).collect() };
-            let mut append = |parsed: Vec<Result<(Loaded, Option<usize>)>>| -> Result<()> {
-                for p in parsed {
-                    let (p, slot) = p?;
+            read_overlapped(
+                &files,
+                batch,
+                |f| read_input(f, &pools),
+                |(p, slot)| {
                     stats.dropped_missing += p.dropped_missing;
                     stats.bad_timeframes += p.bad_timeframes;
                     timeframes.extend(p.timeframes);
@@ -199,17 +197,8 @@ impl Activity {
                         Some(s) => raw.append_tagged(p.records, (s as u32 + 1) << TAG_SHIFT),
                         None => raw.append(p.records),
                     }
-                }
-                Ok(())
-            };
-            let mut chunks = files.chunks(batch);
-            let mut pending = chunks.next().map(parse).unwrap_or_default();
-            for chunk in chunks {
-                let (next, appended) = rayon::join(|| parse(chunk), || append(std::mem::take(&mut pending)));
-                appended?;
-                pending = next;
-            }
-            append(pending)?;
+                },
+            )?;
             pools.resolve(&mut raw);
             Ok(())
         })?;
@@ -424,6 +413,33 @@ fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
         }
     }
     Ok(out)
+}
+
+/// Reads `items` a batch at a time, the batch's items in parallel, and hands what was read
+/// to `append` in input order, each batch while the next one is read (appending is one
+/// thread's work, which would otherwise leave the other cores idle). The first error, in
+/// input order, stops the reading; at most two batches wait in memory.
+pub(crate) fn read_overlapped<I: Sync, T: Send>(
+    items: &[I],
+    batch: usize,
+    read: impl Fn(&I) -> Result<T> + Sync,
+    mut append: impl FnMut(T) + Send,
+) -> Result<()> {
+    let read_batch = |chunk: &[I]| -> Vec<Result<T>> { chunk.par_iter().map(&read).collect() };
+    let mut append_batch = |batch: Vec<Result<T>>| -> Result<()> {
+        for r in batch {
+            append(r?);
+        }
+        Ok(())
+    };
+    let mut chunks = items.chunks(batch.max(1));
+    let mut pending = chunks.next().map(read_batch).unwrap_or_default();
+    for chunk in chunks {
+        let (next, appended) = rayon::join(|| read_batch(chunk), || append_batch(std::mem::take(&mut pending)));
+        appended?;
+        pending = next;
+    }
+    append_batch(pending)
 }
 
 /// String pools shared by the files each thread of the pool reads, so that a file's texts

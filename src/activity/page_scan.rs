@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use super::json::{parse_int_text, FileContents, Flex, FlexStr, FlexTime, RecordJson, TimeframeJson};
+use super::json::{parse_int_text, with_pool, FileContents, Flex, FlexStr, FlexTime, RecordJson, TimeframeJson};
 use super::records::StringPool;
 
 /// `Err(())`: give up and let serde read the file.
@@ -352,10 +352,7 @@ const RECORD_FIELDS: [&str; 12] = [
 /// `json::read_activity_bytes_into`), also when the scanner gives up.
 pub(super) fn read_v2_page(text: &str, strings: &mut StringPool) -> Option<FileContents> {
     let mut out = FileContents::default();
-    out.records.strings = std::mem::take(strings);
-    let read = scan(text, &mut out);
-    *strings = std::mem::take(&mut out.records.strings);
-    read.then_some(out)
+    with_pool(strings, &mut out, |out| scan(text, out)).then_some(out)
 }
 
 fn scan(text: &str, out: &mut FileContents) -> bool {

@@ -176,52 +176,10 @@ impl RawRecords {
             && self.session_id[a] == self.session_id[b]
     }
 
-    /// Appends `other`, whose text codes are codes of a pool other than either's (its own is
-    /// empty), as those codes with `tag` set in their top bits; [`RawRecords::map_text_codes`]
-    /// later turns them into codes of `self.strings`.
-    pub fn append_tagged(&mut self, other: RawRecords, tag: u32) {
-        debug_assert!(other.strings.is_empty());
-        let map = |v: u32| if v == NO_TEXT { NO_TEXT } else { v | tag };
-        self.agent_id.extend(other.agent_id);
-        self.time.extend(other.time);
-        self.session_id.extend(other.session_id);
-        self.sequence_number.extend(other.sequence_number);
-        self.status_type.extend(other.status_type);
-        self.status_sub_type.extend(other.status_sub_type);
-        self.status_reason_id.extend(other.status_reason_id);
-        self.status_reason_text.extend(other.status_reason_text.into_iter().map(map));
-        self.employee_id.extend(other.employee_id.into_iter().map(map));
-        self.agent_login_name.extend(other.agent_login_name.into_iter().map(map));
-        self.agent_user_name.extend(other.agent_user_name.into_iter().map(map));
-        self.agent_group_id.extend(other.agent_group_id);
-    }
-
-    /// Replaces every text code `c` but [`NO_TEXT`] by `f(c)` (in parallel).
-    pub fn map_text_codes(&mut self, f: impl Fn(u32) -> u32 + Sync) {
-        use rayon::prelude::*;
-        for column in [&mut self.status_reason_text, &mut self.employee_id, &mut self.agent_login_name, &mut self.agent_user_name] {
-            column.par_iter_mut().for_each(|c| {
-                if *c != NO_TEXT {
-                    *c = f(*c);
-                }
-            });
-        }
-    }
-
-    /// Appends whole columns of records at once (a columnar reader's fast path): numbers in
-    /// the order agentId, time, sessionId, sequenceNumber, statusType, statusSubType,
-    /// statusReasonId, agentGroupId, each a slice of values none of which is missing, or
-    /// `None` for `fill_number(k, column)` to extend column `k` ([`MISSING`] for missing);
-    /// then `fill_text(k, column)` extends each text column with codes of `self.strings`,
-    /// in the order of [`RawRecords::push_coded`]. Every column must grow by the same
-    /// length, and agentId and time are never missing.
-    pub fn extend_columns(
-        &mut self,
-        present: [Option<&[i64]>; 8],
-        mut fill_number: impl FnMut(usize, &mut Vec<i64>),
-        mut fill_text: impl FnMut(usize, &mut Vec<u32>),
-    ) {
-        let numbers = [
+    /// The number columns, in the order agentId, time, sessionId, sequenceNumber,
+    /// statusType, statusSubType, statusReasonId, agentGroupId.
+    fn numbers_mut(&mut self) -> [&mut Vec<i64>; 8] {
+        [
             &mut self.agent_id,
             &mut self.time,
             &mut self.session_id,
@@ -230,65 +188,70 @@ impl RawRecords {
             &mut self.status_sub_type,
             &mut self.status_reason_id,
             &mut self.agent_group_id,
-        ];
-        for (k, (column, values)) in numbers.into_iter().zip(present).enumerate() {
-            match values {
-                Some(values) => column.extend_from_slice(values),
-                None => fill_number(k, column),
-            }
+        ]
+    }
+
+    /// The text code columns, in the order of [`RawRecords::push_coded`].
+    fn texts_mut(&mut self) -> [&mut Vec<u32>; 4] {
+        [&mut self.status_reason_text, &mut self.employee_id, &mut self.agent_login_name, &mut self.agent_user_name]
+    }
+
+    /// Replaces every text code `c` but [`NO_TEXT`] by `f(c)` (in parallel).
+    pub fn map_text_codes(&mut self, f: impl Fn(u32) -> u32 + Sync) {
+        use rayon::prelude::*;
+        for column in self.texts_mut() {
+            column.par_iter_mut().for_each(|c| {
+                if *c != NO_TEXT {
+                    *c = f(*c);
+                }
+            });
         }
-        let texts = [&mut self.status_reason_text, &mut self.employee_id, &mut self.agent_login_name, &mut self.agent_user_name];
-        for (k, column) in texts.into_iter().enumerate() {
+    }
+
+    /// Appends whole columns of records at once (a columnar reader's fast path):
+    /// `fill_number(k, column)` extends number column `k` (in the order agentId, time,
+    /// sessionId, sequenceNumber, statusType, statusSubType, statusReasonId, agentGroupId;
+    /// [`MISSING`] for missing), then `fill_text(k, column)` text column `k` with codes of
+    /// `self.strings` (in the order of [`RawRecords::push_coded`]). Every column must grow
+    /// by the same length, and agentId and time are never missing.
+    pub fn extend_columns(&mut self, mut fill_number: impl FnMut(usize, &mut Vec<i64>), mut fill_text: impl FnMut(usize, &mut Vec<u32>)) {
+        for (k, column) in self.numbers_mut().into_iter().enumerate() {
+            fill_number(k, column);
+        }
+        for (k, column) in self.texts_mut().into_iter().enumerate() {
             fill_text(k, column);
         }
-        debug_assert!([
-            self.time.len(),
-            self.session_id.len(),
-            self.sequence_number.len(),
-            self.status_type.len(),
-            self.status_sub_type.len(),
-            self.status_reason_id.len(),
-            self.agent_group_id.len(),
-            self.status_reason_text.len(),
-            self.employee_id.len(),
-            self.agent_login_name.len(),
-            self.agent_user_name.len(),
-        ]
-        .iter()
-        .all(|&l| l == self.agent_id.len()));
+        let n = self.len();
+        debug_assert!(self.numbers_mut().iter().all(|c| c.len() == n) && self.texts_mut().iter().all(|c| c.len() == n));
     }
 
     /// Makes room for `n` more records.
     pub fn reserve(&mut self, n: usize) {
-        self.agent_id.reserve(n);
-        self.time.reserve(n);
-        self.session_id.reserve(n);
-        self.sequence_number.reserve(n);
-        self.status_type.reserve(n);
-        self.status_sub_type.reserve(n);
-        self.status_reason_id.reserve(n);
-        self.status_reason_text.reserve(n);
-        self.employee_id.reserve(n);
-        self.agent_login_name.reserve(n);
-        self.agent_user_name.reserve(n);
-        self.agent_group_id.reserve(n);
+        self.numbers_mut().into_iter().for_each(|c| c.reserve(n));
+        self.texts_mut().into_iter().for_each(|c| c.reserve(n));
     }
 
     /// Appends another batch after this one, keeping input order.
     pub fn append(&mut self, other: RawRecords) {
         let remap: Vec<u32> = (0..other.strings.len() as u32).map(|i| self.strings.intern(other.strings.get(i))).collect();
-        let map = |v: u32| if v == NO_TEXT { NO_TEXT } else { remap[v as usize] };
-        self.agent_id.extend(other.agent_id);
-        self.time.extend(other.time);
-        self.session_id.extend(other.session_id);
-        self.sequence_number.extend(other.sequence_number);
-        self.status_type.extend(other.status_type);
-        self.status_sub_type.extend(other.status_sub_type);
-        self.status_reason_id.extend(other.status_reason_id);
-        self.status_reason_text.extend(other.status_reason_text.into_iter().map(map));
-        self.employee_id.extend(other.employee_id.into_iter().map(map));
-        self.agent_login_name.extend(other.agent_login_name.into_iter().map(map));
-        self.agent_user_name.extend(other.agent_user_name.into_iter().map(map));
-        self.agent_group_id.extend(other.agent_group_id);
+        self.append_mapped(other, |v| remap[v as usize]);
+    }
+
+    /// Appends `other`, whose text codes are codes of a pool other than either's (its own is
+    /// empty), as those codes with `tag` set in their top bits; [`RawRecords::map_text_codes`]
+    /// later turns them into codes of `self.strings`.
+    pub fn append_tagged(&mut self, other: RawRecords, tag: u32) {
+        debug_assert!(other.strings.is_empty());
+        self.append_mapped(other, |v| v | tag);
+    }
+
+    /// Appends `other` with each of its text codes `c` but [`NO_TEXT`] as `map(c)`.
+    fn append_mapped(&mut self, mut other: RawRecords, map: impl Fn(u32) -> u32) {
+        for (column, from) in self.numbers_mut().into_iter().zip(other.numbers_mut()) {
+            column.append(from);
+        }
+        for (column, from) in self.texts_mut().into_iter().zip(other.texts_mut()) {
+            column.extend(from.iter().map(|&v| if v == NO_TEXT { NO_TEXT } else { map(v) }));
+        }
     }
 }

@@ -562,24 +562,7 @@ pub fn read_store_agents(dir: &Path, keep: Option<&(dyn Fn(i64) -> bool + Sync)>
     // Day files are decoded in parallel a batch at a time and appended in date order, each
     // batch while the next one is decoded.
     let batch = 2 * rayon::current_num_threads().max(1);
-    let decode = |chunk: &[PathBuf]| -> Vec<Result<DayColumns>> {
-        use rayon::prelude::*;
-        chunk.par_iter().map(|f| decode_day(f)).collect()
-    };
-    let mut append = |days: Vec<Result<DayColumns>>| -> Result<()> {
-        for day in days {
-            dropped += day?.append_to(&mut records, keep);
-        }
-        Ok(())
-    };
-    let mut chunks = files.chunks(batch);
-    let mut pending = chunks.next().map(decode).unwrap_or_default();
-    for chunk in chunks {
-        let (next, appended) = rayon::join(|| decode(chunk), || append(std::mem::take(&mut pending)));
-        appended?;
-        pending = next;
-    }
-    append(pending)?;
+    crate::activity::read_overlapped(&files, batch, |f| decode_day(f), |day| dropped += day.append_to(&mut records, keep))?;
     Ok(Loaded {
         records,
         timeframes: manifest.windows.iter().map(|w| (w.start, w.end)).collect(),
@@ -691,16 +674,14 @@ impl DayColumns {
         let [agent, time_c, session, seq, st, sub, rid, group] = &self.numbers;
         if keep.is_none() && agent.null_count() == 0 && time_c.null_count() == 0 {
             // Every row is kept: whole columns at once (a copy of each column without nulls).
-            fn present(c: &Int64Chunked) -> Option<&[i64]> {
-                if c.null_count() == 0 {
-                    c.cont_slice().ok()
-                } else {
-                    None
-                }
-            }
             out.extend_columns(
-                std::array::from_fn(|k| present(&self.numbers[k])),
-                |k, column| column.extend(self.numbers[k].iter().map(|v| v.unwrap_or(MISSING))),
+                |k, column| {
+                    let c = &self.numbers[k];
+                    match c.cont_slice() {
+                        Ok(values) if c.null_count() == 0 => column.extend_from_slice(values),
+                        _ => column.extend(c.iter().map(|v| v.unwrap_or(MISSING))),
+                    }
+                },
                 |k, column| column.extend((0..self.len()).map(|i| code(k, i))),
             );
             return 0;
