@@ -303,15 +303,98 @@ enum ZoneKind {
 }
 
 /// A time zone as the user wrote it: an IANA name or a fixed offset.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Zone {
     name: String,
     kind: ZoneKind,
+    /// An IANA zone's offsets as a table, made on first use ([`Transitions`]).
+    table: std::sync::OnceLock<std::sync::Arc<Transitions>>,
+}
+
+impl PartialEq for Zone {
+    fn eq(&self, other: &Zone) -> bool {
+        self.name == other.name && self.kind == other.kind
+    }
+}
+
+impl std::fmt::Debug for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Zone").field("name", &self.name).field("kind", &self.kind).finish()
+    }
+}
+
+/// Where [`Transitions`] tables start and end: 1990-01-01 and 2070-01-01 UTC. Instants
+/// outside are looked up in chrono-tz directly.
+const TABLE_FROM: Ms = 7305 * DAY;
+const TABLE_TO: Ms = 36525 * DAY;
+
+/// An IANA zone's UTC offsets between [`TABLE_FROM`] and [`TABLE_TO`] as a list of changes:
+/// `offset[i]` is in force from `at[i]` until `at[i + 1]`. A month of W1 looks up tens of
+/// millions of offsets (the local time and date of every interval, state and shift);
+/// chrono-tz answers each with a search of the zone's whole history and a named offset, the
+/// table with a search of about 160 instants. Made by stepping through the range a day at a
+/// time and finding each change to the millisecond by bisection, then shared by every zone
+/// of the same rules. (A zone whose offset changed and changed back within one day would be
+/// missed; no zone since 1990 has: the test compares the table with chrono-tz at every
+/// change and every 61 minutes over 2000–2040.)
+#[derive(Debug)]
+struct Transitions {
+    at: Vec<Ms>,
+    offset: Vec<i32>,
+}
+
+impl Transitions {
+    fn of(tz: chrono_tz::Tz) -> std::sync::Arc<Transitions> {
+        use std::collections::HashMap;
+        use std::sync::{Arc, Mutex, OnceLock};
+        static MADE: OnceLock<Mutex<HashMap<chrono_tz::Tz, Arc<Transitions>>>> = OnceLock::new();
+        let mut made = MADE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(made.entry(tz).or_insert_with(|| Arc::new(Transitions::make(tz))))
+    }
+
+    fn make(tz: chrono_tz::Tz) -> Transitions {
+        let off = |ms: Ms| iana_offset(tz, ms);
+        let (mut at, mut offset) = (vec![TABLE_FROM], vec![off(TABLE_FROM)]);
+        let mut t = TABLE_FROM;
+        while t < TABLE_TO {
+            let next = (t + DAY).min(TABLE_TO);
+            let last = *offset.last().expect("starts with one");
+            if off(next) == last {
+                t = next;
+                continue;
+            }
+            // The first millisecond in (t, next] whose offset is not `last`.
+            let (mut lo, mut hi) = (t, next);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if off(mid) == last {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            at.push(hi);
+            offset.push(off(hi));
+            // On from the change: a second change within the same day is found too.
+            t = hi;
+        }
+        Transitions { at, offset }
+    }
+
+    fn offset_at(&self, ms: Ms) -> i32 {
+        self.offset[self.at.partition_point(|&a| a <= ms) - 1]
+    }
+}
+
+/// chrono-tz's offset (seconds east of UTC) at an instant.
+fn iana_offset(tz: chrono_tz::Tz, ms: Ms) -> i32 {
+    let utc = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().naive_utc();
+    tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()
 }
 
 impl Zone {
     pub fn utc() -> Zone {
-        Zone { name: "UTC".into(), kind: ZoneKind::Fixed(0) }
+        Zone { name: "UTC".into(), kind: ZoneKind::Fixed(0), table: Default::default() }
     }
 
     /// IANA names (exact, then ignoring case), fixed offsets `UTC+05:30`, `UTC-3`, `GMT+2`,
@@ -328,7 +411,7 @@ impl Zone {
         } else {
             ZoneKind::Fixed(parse_fixed_offset(s)?)
         };
-        Some(Zone { name: s.to_string(), kind })
+        Some(Zone { name: s.to_string(), kind, table: Default::default() })
     }
 
     /// The same zone under another written name (a calendar's `Eastern Standard Time` read
@@ -354,10 +437,8 @@ impl Zone {
     pub fn offset_at(&self, ms: Ms) -> i32 {
         match self.kind {
             ZoneKind::Fixed(o) => o,
-            ZoneKind::Iana(tz) => {
-                let utc = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().naive_utc();
-                tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()
-            }
+            ZoneKind::Iana(tz) if (TABLE_FROM..TABLE_TO).contains(&ms) => self.table.get_or_init(|| Transitions::of(tz)).offset_at(ms),
+            ZoneKind::Iana(tz) => iana_offset(tz, ms),
         }
     }
 
@@ -761,5 +842,52 @@ mod tests {
         // ... and repeats 23:00-24:00 on 2024-04-06: 2024-04-07 starts at 00:00 -04 = 04:00Z.
         let d = day_number(NaiveDate::from_ymd_opt(2024, 4, 7).unwrap());
         assert_eq!(scl.day_start(d), parse_rfc3339("2024-04-07T04:00:00Z").unwrap());
+    }
+
+    /// The offset table agrees with chrono-tz at every change it lists (the change's first
+    /// millisecond has the new offset, the one before it the old), and every 61 minutes over
+    /// 2000–2040, in zones with unusual rules: half-hour and 45-minute offsets, a
+    /// half-hour DST (Lord Howe), DST abolished (São Paulo 2019), DST suspended for Ramadan
+    /// every year (Casablanca), a two-hour DST (Troll), a skipped day (Apia, 2011-12-30).
+    #[test]
+    fn offset_table_matches_chrono_tz() {
+        let zones = [
+            "America/New_York",
+            "Europe/London",
+            "Australia/Lord_Howe",
+            "Asia/Kolkata",
+            "Asia/Kathmandu",
+            "America/Sao_Paulo",
+            "Africa/Casablanca",
+            "Antarctica/Troll",
+            "Pacific/Apia",
+            "Pacific/Chatham",
+            "America/St_Johns",
+            "Asia/Gaza",
+        ];
+        for name in zones {
+            let tz: chrono_tz::Tz = name.parse().unwrap();
+            let table = Transitions::make(tz);
+            // India and Nepal have kept one offset since 1990; the others change.
+            assert_eq!(table.at.len() == 1, ["Asia/Kolkata", "Asia/Kathmandu"].contains(&name), "{name}: {} changes", table.at.len() - 1);
+            for (i, &at) in table.at.iter().enumerate().skip(1) {
+                assert_eq!(table.offset[i], iana_offset(tz, at), "{name} at {at}");
+                assert_eq!(table.offset[i - 1], iana_offset(tz, at - 1), "{name} before {at}");
+                assert_ne!(table.offset[i], table.offset[i - 1], "{name}: a change to the same offset at {at}");
+            }
+            let zone = Zone::parse(name).unwrap();
+            let (from, to) = (parse_rfc3339("2000-01-01T00:00:00Z").unwrap(), parse_rfc3339("2040-01-01T00:00:00Z").unwrap());
+            for ms in (from..to).step_by(61 * MINUTE as usize) {
+                assert_eq!(zone.offset_at(ms), iana_offset(tz, ms), "{name} at {ms}");
+            }
+        }
+        // Outside the table, chrono-tz answers directly: New York in 1980 and 2080 (EST).
+        let ny = Zone::parse("America/New_York").unwrap();
+        assert_eq!(ny.offset_at(parse_rfc3339("1980-01-15T12:00:00Z").unwrap()), -5 * 3600);
+        assert_eq!(ny.offset_at(parse_rfc3339("2080-01-15T12:00:00Z").unwrap()), -5 * 3600);
+        // Both ends of the table: the first and the last millisecond in it, and the first after.
+        for ms in [TABLE_FROM, TABLE_FROM - 1, TABLE_TO - 1, TABLE_TO] {
+            assert_eq!(ny.offset_at(ms), iana_offset(chrono_tz::America::New_York, ms), "at {ms}");
+        }
     }
 }

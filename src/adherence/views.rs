@@ -50,8 +50,13 @@ fn dates(name: &str, days: Vec<i64>) -> PolarsResult<Column> {
     Column::new(name.into(), v).cast(&DataType::Date)
 }
 
+/// Milliseconds as the seconds the views show.
+fn secs(ms: Ms) -> f64 {
+    ms as f64 / 1000.0
+}
+
 fn seconds(name: &str, ms: Vec<Ms>) -> Column {
-    Column::new(name.into(), ms.into_iter().map(|m| m as f64 / 1000.0).collect::<Vec<f64>>())
+    Column::new(name.into(), ms.into_iter().map(secs).collect::<Vec<f64>>())
 }
 
 fn seconds_opt(name: &str, ms: Vec<Option<Ms>>) -> Column {
@@ -97,7 +102,7 @@ fn identity_columns(ctx: &Context, id: &Identity, agents: &[usize], team: Keyed,
     let n = ctx.shifts.agents();
     Ok(vec![
         per_agent("agent", (0..n).map(|a| Some(ctx.shifts.agent_key[a].as_str())).collect())?,
-        Column::new("agent_id".into(), agents.iter().map(|&a| id.agent_id[a]).collect::<Vec<_>>()),
+        Int64Chunked::from_iter_options("agent_id".into(), agents.iter().map(|&a| id.agent_id[a])).into_column(),
         per_agent("employee_id", id.employee_id.iter().map(Option::as_deref).collect())?,
         per_agent("login_name", id.login_name.iter().map(Option::as_deref).collect())?,
         keyed_text_column("team", &team.values, team.keys.iter().copied())?,
@@ -422,37 +427,33 @@ fn overall_from(all: &DataFrame) -> Result<Overall> {
 fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     let sh = ctx.shifts;
     let total: usize = ctx.results.iter().map(|r| r.exceptions.start.len()).sum();
+    // Columns filled in their final types, as in the intervals view.
     let mut agents = Vec::with_capacity(total);
     let mut shifts = Vec::with_capacity(total);
-    let mut day = Vec::with_capacity(total);
-    let (mut ss, mut se, mut start, mut end, mut dur, mut rows, mut states) = (
-        Vec::with_capacity(total),
-        Vec::with_capacity(total),
-        Vec::with_capacity(total),
-        Vec::with_capacity(total),
-        Vec::with_capacity(total),
-        Vec::with_capacity(total),
-        Vec::with_capacity(total),
-    );
+    let mut day: Vec<i32> = Vec::with_capacity(total);
+    let (mut ss, mut se, mut start, mut end): (Vec<Ms>, Vec<Ms>, Vec<Ms>, Vec<Ms>) =
+        (Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total));
+    let mut dur: Vec<f64> = Vec::with_capacity(total);
+    let (mut rows, mut states) = (Vec::with_capacity(total), Vec::with_capacity(total));
     for (a, r) in ctx.results.iter().enumerate() {
         let e = &r.exceptions;
         for i in 0..e.start.len() {
             let s = e.shift[i] as usize;
             agents.push(a);
             shifts.push(s);
-            day.push(sh.shift_day[s]);
+            day.push(sh.shift_day[s] as i32);
             ss.push(sh.shift_start[s]);
             se.push(sh.shift_end[s]);
             start.push(e.start[i]);
             end.push(e.end[i]);
-            dur.push(e.end[i] - e.start[i]);
+            dur.push(secs(e.end[i] - e.start[i]));
             rows.push(e.row[i]);
             states.push((e.state[i], e.reason[i]));
         }
     }
     // Tokens of the distinct (state, reason) pairs, once; each row keeps the pair's number.
     let mut tokens: Vec<String> = Vec::new();
-    let mut token_of: HashMap<(u8, u32), usize> = HashMap::new();
+    let mut token_of: HashMap<(u8, u32), usize, foldhash::fast::RandomState> = HashMap::default();
     let state_keys: Vec<usize> = states
         .iter()
         .map(|&(st, rs)| {
@@ -464,12 +465,12 @@ fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
         .collect();
     let n = agents.len();
     let mut cols = shift_identity_columns(ctx, id, &agents, &shifts)?;
-    cols.push(dates("shift_date", day)?);
+    cols.push(Column::new("shift_date".into(), day).cast(&DataType::Date)?);
     cols.push(instants_all("shift_start", ss)?);
     cols.push(instants_all("shift_end", se)?);
     cols.push(instants_all("start", start)?);
     cols.push(instants_all("end", end)?);
-    cols.push(seconds("duration_seconds", dur));
+    cols.push(Column::new("duration_seconds".into(), dur));
     let activities: Vec<Option<&str>> = ctx.schedule.activity.iter().map(|a| Some(a.as_str())).collect();
     cols.push(keyed_text_column("activity", &activities, rows.iter().map(|&r| r as usize))?);
     let tokens: Vec<Option<&str>> = tokens.iter().map(|t| Some(t.as_str())).collect();
@@ -480,46 +481,47 @@ fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
 fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     let sh = ctx.shifts;
     let total: usize = ctx.results.iter().map(|r| r.intervals.start.len()).sum();
+    // The view's columns are filled in their final types (a month of W1 is 7–8 million
+    // rows: every intermediate copy is memory the kernel must map and zero).
     let mut agents = Vec::with_capacity(total);
-    let (mut day, mut local_time, mut start, mut end) =
-        (Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total));
-    let (mut sched, mut inn, mut out, mut unk, mut adh) = (
-        Vec::with_capacity(total),
-        Vec::with_capacity(total),
-        Vec::with_capacity(total),
-        Vec::with_capacity(total),
-        Vec::with_capacity(total),
-    );
+    let mut day: Vec<i32> = Vec::with_capacity(total);
+    let mut local_time: Vec<u16> = Vec::with_capacity(total);
+    let (mut start, mut end): (Vec<Ms>, Vec<Ms>) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    let [mut sched, mut inn, mut out, mut unk]: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(total));
     for (a, r) in ctx.results.iter().enumerate() {
         let iv = &r.intervals;
         let zone = &ctx.schedule.zones[sh.agent_zone[a] as usize];
-        for i in 0..iv.start.len() {
-            agents.push(a);
-            day.push(iv.day[i]);
-            // Minute of the local day of the interval's start.
-            local_time.push((zone.local_ms(iv.start[i]).rem_euclid(crate::time::DAY) / crate::time::MINUTE) as usize);
-            start.push(iv.start[i]);
-            end.push(iv.end[i]);
-            sched.push(iv.scheduled[i]);
-            inn.push(iv.in_adherence[i]);
-            out.push(iv.out_of_adherence[i]);
-            unk.push(iv.unknown[i]);
-            adh.push(pct(iv.in_adherence[i], iv.in_adherence[i] + iv.out_of_adherence[i]));
-        }
+        agents.extend(std::iter::repeat_n(a, iv.start.len()));
+        day.extend(iv.day.iter().map(|&d| d as i32));
+        // Minute of the local day of the interval's start.
+        local_time.extend(iv.start.iter().map(|&s| (zone.local_ms(s).rem_euclid(crate::time::DAY) / crate::time::MINUTE) as u16));
+        start.extend_from_slice(&iv.start);
+        end.extend_from_slice(&iv.end);
+        sched.extend(iv.scheduled.iter().map(|&m| secs(m)));
+        inn.extend(iv.in_adherence.iter().map(|&m| secs(m)));
+        out.extend(iv.out_of_adherence.iter().map(|&m| secs(m)));
+        unk.extend(iv.unknown.iter().map(|&m| secs(m)));
     }
+    let adh = Float64Chunked::from_iter_options(
+        "adherence_pct".into(),
+        ctx.results.iter().flat_map(|r| {
+            let iv = &r.intervals;
+            iv.in_adherence.iter().zip(&iv.out_of_adherence).map(|(&i, &o)| pct(i, i + o))
+        }),
+    );
     let n = agents.len();
     let mut cols = agent_identity_columns(ctx, id, &agents)?;
-    cols.push(dates("date", day)?);
+    cols.push(Column::new("date".into(), day).cast(&DataType::Date)?);
     let hhmm: Vec<String> = (0..24 * 60).map(|m| crate::time::fmt_hhmm(m as Ms * crate::time::MINUTE)).collect();
     let hhmm: Vec<Option<&str>> = hhmm.iter().map(|t| Some(t.as_str())).collect();
-    cols.push(keyed_text_column("local_time", &hhmm, local_time)?);
+    cols.push(keyed_text_column("local_time", &hhmm, local_time.into_iter().map(usize::from))?);
     cols.push(instants_all("interval_start", start)?);
     cols.push(instants_all("interval_end", end)?);
-    cols.push(seconds("scheduled_seconds", sched));
-    cols.push(seconds("in_adherence_seconds", inn));
-    cols.push(seconds("out_of_adherence_seconds", out));
-    cols.push(seconds("unknown_seconds", unk));
-    cols.push(Column::new("adherence_pct".into(), adh));
+    cols.push(Column::new("scheduled_seconds".into(), sched));
+    cols.push(Column::new("in_adherence_seconds".into(), inn));
+    cols.push(Column::new("out_of_adherence_seconds".into(), out));
+    cols.push(Column::new("unknown_seconds".into(), unk));
+    cols.push(adh.into_column());
     Ok(DataFrame::new(n, cols)?)
 }
 

@@ -33,7 +33,7 @@ pub use enrichment::{read_enrichment, SnapshotKind, CONVERSATIONS_DIR};
 
 use super::model::StatusChange;
 use super::{subtract, Filter};
-use crate::activity::records::{RawRecords, RecordRef, StringPool, MISSING, NO_TEXT};
+use crate::activity::records::{RawRecords, StringPool, MISSING, NO_TEXT};
 use crate::activity::Loaded;
 use crate::error::{Error, Location, Result};
 use crate::time::{self, Ms, DAY, HOUR};
@@ -664,64 +664,51 @@ impl DayColumns {
     }
 
     /// Appends the rows (those `keep` accepts) to `out`; returns how many had no agentId or
-    /// no time.
+    /// no time. Column by column: every row at once when all are kept (a copy of each column),
+    /// else the kept rows' numbers are found first and each column gathers them.
     pub fn append_to(&self, out: &mut RawRecords, keep: Option<&(dyn Fn(i64) -> bool + Sync)>) -> u64 {
         let remap: Vec<u32> = (0..self.strings.len() as u32).map(|c| out.strings.intern(self.strings.get(c))).collect();
-        let code = |column: usize, i: usize| match self.codes[column][i] {
+        let code = |c: u32| match c {
             NO_TEXT => NO_TEXT,
             c => remap[c as usize],
         };
-        let [agent, time_c, session, seq, st, sub, rid, group] = &self.numbers;
-        if keep.is_none() && agent.null_count() == 0 && time_c.null_count() == 0 {
-            // Every row is kept: whole columns at once (a copy of each column without nulls).
-            out.extend_columns(
-                |k, column| {
-                    let c = &self.numbers[k];
-                    match c.cont_slice() {
-                        Ok(values) if c.null_count() == 0 => column.extend_from_slice(values),
-                        _ => column.extend(c.iter().map(|v| v.unwrap_or(MISSING))),
-                    }
-                },
-                |k, column| column.extend((0..self.len()).map(|i| code(k, i))),
-            );
-            return 0;
-        }
+        let [agent, time_c, ..] = &self.numbers;
         let mut dropped = 0u64;
-        // Zipped column iterators (one chunk each): no per-row chunk lookup and bounds check.
-        let numbers = agent
-            .iter()
-            .zip(time_c.iter())
-            .zip(session.iter())
-            .zip(seq.iter())
-            .zip(st.iter())
-            .zip(sub.iter())
-            .zip(rid.iter())
-            .zip(group.iter());
-        for (
-            i,
-            (((((((agent_id, time), session_id), sequence_number), status_type), status_sub_type), status_reason_id), agent_group_id),
-        ) in numbers.enumerate()
-        {
-            let (Some(agent_id), Some(time)) = (agent_id, time) else {
-                dropped += 1;
-                continue;
-            };
-            if keep.is_some_and(|k| !k(agent_id)) {
-                continue;
+        // None: every row is kept.
+        let rows: Option<Vec<u32>> = if keep.is_none() && agent.null_count() == 0 && time_c.null_count() == 0 {
+            None
+        } else {
+            let mut rows = Vec::with_capacity(if keep.is_some() { 0 } else { self.len() });
+            for (i, (agent_id, time)) in agent.iter().zip(time_c.iter()).enumerate() {
+                match (agent_id, time) {
+                    (Some(agent_id), Some(_)) => {
+                        if keep.is_none_or(|k| k(agent_id)) {
+                            rows.push(i as u32);
+                        }
+                    }
+                    _ => dropped += 1,
+                }
             }
-            let r = RecordRef {
-                agent_id,
-                time,
-                session_id,
-                sequence_number,
-                status_type,
-                status_sub_type,
-                status_reason_id,
-                agent_group_id,
-                ..Default::default()
-            };
-            out.push_coded(r, [code(0, i), code(1, i), code(2, i), code(3, i)]);
-        }
+            Some(rows)
+        };
+        out.extend_columns(
+            |k, column| {
+                let c = &self.numbers[k];
+                match (&rows, c.cont_slice()) {
+                    (None, Ok(values)) => column.extend_from_slice(values),
+                    (None, Err(_)) => column.extend(c.iter().map(|v| v.unwrap_or(MISSING))),
+                    (Some(rows), Ok(values)) => column.extend(rows.iter().map(|&i| values[i as usize])),
+                    (Some(rows), Err(_)) => column.extend(rows.iter().map(|&i| c.get(i as usize).unwrap_or(MISSING))),
+                }
+            },
+            |k, column| {
+                let codes = &self.codes[k];
+                match &rows {
+                    None => column.extend(codes.iter().map(|&c| code(c))),
+                    Some(rows) => column.extend(rows.iter().map(|&i| code(codes[i as usize]))),
+                }
+            },
+        );
         dropped
     }
 }
