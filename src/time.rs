@@ -688,6 +688,12 @@ pub fn fmt_duration(ms: Ms) -> String {
     out
 }
 
+/// Milliseconds as the seconds every view shows (`ms / 1000`, exact where the milliseconds
+/// are: Polars would turn `/ 1000.0` into `* 0.001`, which is not).
+pub fn ms_to_seconds(ms: Ms) -> f64 {
+    ms as f64 / 1000.0
+}
+
 /// Seconds with at most three decimals, from milliseconds: `300`, `0.5`, `12.345`.
 pub fn fmt_seconds(ms: Ms) -> String {
     let mut s = String::new();

@@ -208,7 +208,7 @@ impl RawRecords {
         }
     }
 
-    /// Appends whole columns of records at once (a columnar reader's fast path):
+    /// Appends whole columns of records at once (how the store reader appends a day file):
     /// `fill_number(k, column)` extends number column `k` (in the order agentId, time,
     /// sessionId, sequenceNumber, statusType, statusSubType, statusReasonId, agentGroupId;
     /// [`MISSING`] for missing), then `fill_text(k, column)` text column `k` with codes of

@@ -17,10 +17,11 @@ use rayon::prelude::*;
 
 use super::states::{AgentDays, AgentLabel};
 use super::sweep::AgentResult;
+use super::views::pct;
 use crate::activity::Activity;
 use crate::error::Result;
 use crate::schedule::Shifts;
-use crate::time::{Ms, Zone, HOUR};
+use crate::time::{ms_to_seconds, Ms, Zone, HOUR};
 
 /// The schedule side, when there is one.
 pub struct ScheduleSide<'a> {
@@ -159,9 +160,8 @@ pub fn productivity_frame(
     let n = rows.len();
     let agent = |p: &Person| p.activity.map(|i| &activity.agents[i]);
     let secs = |name: &str, f: &dyn Fn(&Day) -> Ms| -> Column {
-        Column::new(name.into(), rows.iter().map(|(_, _, d)| f(d) as f64 / 1000.0).collect::<Vec<f64>>())
+        Column::new(name.into(), rows.iter().map(|(_, _, d)| ms_to_seconds(f(d))).collect::<Vec<f64>>())
     };
-    let pct = |num: Ms, den: Ms| (den != 0).then(|| 100.0 * num as f64 / den as f64);
     let date_col = Column::new("date".into(), rows.iter().map(|(_, day, _)| *day as i32).collect::<Vec<i32>>()).cast(&DataType::Date)?;
     let mut cols = vec![
         Column::new("agent".into(), rows.iter().map(|(p, _, _)| p.agent.as_str()).collect::<Vec<_>>()),
@@ -207,7 +207,7 @@ pub fn productivity_frame(
     for t in reason_tokens {
         cols.push(Column::new(
             t.into(),
-            rows.iter().map(|(_, _, d)| d.reasons.get(t).copied().unwrap_or(0) as f64 / 1000.0).collect::<Vec<f64>>(),
+            rows.iter().map(|(_, _, d)| ms_to_seconds(d.reasons.get(t).copied().unwrap_or(0))).collect::<Vec<f64>>(),
         ));
     }
     Ok(DataFrame::new(n, cols)?)

@@ -14,7 +14,7 @@ use crate::activity::Activity;
 use crate::error::Result;
 use crate::rules::Rules;
 use crate::schedule::{ScheduleRows, Shifts};
-use crate::time::Ms;
+use crate::time::{ms_to_seconds, Ms};
 
 /// What the views are built from.
 pub struct Context<'a> {
@@ -45,22 +45,17 @@ fn instants_all(name: &str, v: Vec<Ms>) -> PolarsResult<Column> {
     Int64Chunked::from_vec(name.into(), v).into_column().cast(&utc())
 }
 
-fn dates(name: &str, days: Vec<i64>) -> PolarsResult<Column> {
-    let v: Vec<i32> = days.into_iter().map(|d| d as i32).collect();
-    Column::new(name.into(), v).cast(&DataType::Date)
-}
-
-/// Milliseconds as the seconds the views show.
-fn secs(ms: Ms) -> f64 {
-    ms as f64 / 1000.0
+/// Dates from day numbers (days since 1970-01-01, as Polars' `Date` holds them).
+fn dates(name: &str, days: Vec<i32>) -> PolarsResult<Column> {
+    Column::new(name.into(), days).cast(&DataType::Date)
 }
 
 fn seconds(name: &str, ms: Vec<Ms>) -> Column {
-    Column::new(name.into(), ms.into_iter().map(secs).collect::<Vec<f64>>())
+    Column::new(name.into(), ms.into_iter().map(ms_to_seconds).collect::<Vec<f64>>())
 }
 
 fn seconds_opt(name: &str, ms: Vec<Option<Ms>>) -> Column {
-    Column::new(name.into(), ms.into_iter().map(|m| m.map(|m| m as f64 / 1000.0)).collect::<Vec<Option<f64>>>())
+    Column::new(name.into(), ms.into_iter().map(|m| m.map(ms_to_seconds)).collect::<Vec<Option<f64>>>())
 }
 
 /// Identity of each schedule agent.
@@ -198,7 +193,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         agents_col.iter().zip(&shift_idx).map(|(&a, &s)| sh.shift_team[s].clone().or_else(|| id.group_text[a].clone())).collect();
 
     let mut cols = shift_identity_columns(ctx, &id, &agents_col, &shift_idx)?;
-    cols.push(dates("shift_date", shift_idx.iter().map(|&s| sh.shift_day[s]).collect())?);
+    cols.push(dates("shift_date", shift_idx.iter().map(|&s| sh.shift_day[s] as i32).collect())?);
     cols.push(instants("shift_start", shift_idx.iter().map(|&s| Some(sh.shift_start[s])).collect())?);
     cols.push(instants("shift_end", shift_idx.iter().map(|&s| Some(sh.shift_end[s])).collect())?);
     cols.push(seconds("scheduled_seconds", scheduled.clone()));
@@ -446,7 +441,7 @@ fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
             se.push(sh.shift_end[s]);
             start.push(e.start[i]);
             end.push(e.end[i]);
-            dur.push(secs(e.end[i] - e.start[i]));
+            dur.push(ms_to_seconds(e.end[i] - e.start[i]));
             rows.push(e.row[i]);
             states.push((e.state[i], e.reason[i]));
         }
@@ -465,7 +460,7 @@ fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
         .collect();
     let n = agents.len();
     let mut cols = shift_identity_columns(ctx, id, &agents, &shifts)?;
-    cols.push(Column::new("shift_date".into(), day).cast(&DataType::Date)?);
+    cols.push(dates("shift_date", day)?);
     cols.push(instants_all("shift_start", ss)?);
     cols.push(instants_all("shift_end", se)?);
     cols.push(instants_all("start", start)?);
@@ -488,6 +483,7 @@ fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     let mut local_time: Vec<u16> = Vec::with_capacity(total);
     let (mut start, mut end): (Vec<Ms>, Vec<Ms>) = (Vec::with_capacity(total), Vec::with_capacity(total));
     let [mut sched, mut inn, mut out, mut unk]: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(total));
+    let mut adh = PrimitiveChunkedBuilder::<Float64Type>::new("adherence_pct".into(), total);
     for (a, r) in ctx.results.iter().enumerate() {
         let iv = &r.intervals;
         let zone = &ctx.schedule.zones[sh.agent_zone[a] as usize];
@@ -497,21 +493,17 @@ fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
         local_time.extend(iv.start.iter().map(|&s| (zone.local_ms(s).rem_euclid(crate::time::DAY) / crate::time::MINUTE) as u16));
         start.extend_from_slice(&iv.start);
         end.extend_from_slice(&iv.end);
-        sched.extend(iv.scheduled.iter().map(|&m| secs(m)));
-        inn.extend(iv.in_adherence.iter().map(|&m| secs(m)));
-        out.extend(iv.out_of_adherence.iter().map(|&m| secs(m)));
-        unk.extend(iv.unknown.iter().map(|&m| secs(m)));
+        sched.extend(iv.scheduled.iter().copied().map(ms_to_seconds));
+        inn.extend(iv.in_adherence.iter().copied().map(ms_to_seconds));
+        out.extend(iv.out_of_adherence.iter().copied().map(ms_to_seconds));
+        unk.extend(iv.unknown.iter().copied().map(ms_to_seconds));
+        for (&i, &o) in iv.in_adherence.iter().zip(&iv.out_of_adherence) {
+            adh.append_option(pct(i, i + o));
+        }
     }
-    let adh = Float64Chunked::from_iter_options(
-        "adherence_pct".into(),
-        ctx.results.iter().flat_map(|r| {
-            let iv = &r.intervals;
-            iv.in_adherence.iter().zip(&iv.out_of_adherence).map(|(&i, &o)| pct(i, i + o))
-        }),
-    );
     let n = agents.len();
     let mut cols = agent_identity_columns(ctx, id, &agents)?;
-    cols.push(Column::new("date".into(), day).cast(&DataType::Date)?);
+    cols.push(dates("date", day)?);
     let hhmm: Vec<String> = (0..24 * 60).map(|m| crate::time::fmt_hhmm(m as Ms * crate::time::MINUTE)).collect();
     let hhmm: Vec<Option<&str>> = hhmm.iter().map(|t| Some(t.as_str())).collect();
     cols.push(keyed_text_column("local_time", &hhmm, local_time.into_iter().map(usize::from))?);
@@ -521,7 +513,7 @@ fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     cols.push(Column::new("in_adherence_seconds".into(), inn));
     cols.push(Column::new("out_of_adherence_seconds".into(), out));
     cols.push(Column::new("unknown_seconds".into(), unk));
-    cols.push(adh.into_column());
+    cols.push(adh.finish().into_column());
     Ok(DataFrame::new(n, cols)?)
 }
 
@@ -541,7 +533,7 @@ pub fn states_frame<'a>(activity: &'a Activity, labels: &'a [AgentLabel], rows: 
         per_agent("login_name", &|a| activity.agents[a].login_name.as_deref())?,
         per_agent("team", &|a| labels[a].team.as_deref())?,
         per_agent("timezone", &|a| Some(labels[a].zone.name()))?,
-        dates("date", rows.day.clone())?,
+        dates("date", rows.day.iter().map(|&d| d as i32).collect())?,
         keyed_text_column("state", &tokens, rows.state.iter().map(|&t| t as usize))?,
         seconds("seconds", rows.seconds.clone()),
         Column::new("entries".into(), rows.entries.clone()),

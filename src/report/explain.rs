@@ -366,7 +366,7 @@ fn markdown(ex: &Explanations, source: &str) -> String {
 // ---------------------------------------------------------------- json
 
 fn num_s(ms: Ms) -> Num {
-    Num(ms as f64 / 1000.0)
+    Num(time::ms_to_seconds(ms))
 }
 
 #[derive(Serialize)]
