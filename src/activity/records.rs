@@ -233,6 +233,12 @@ impl RawRecords {
 
     /// Appends another batch after this one, keeping input order.
     pub fn append(&mut self, other: RawRecords) {
+        // Into nothing (a fetch store, read whole): the batch's columns are moved, not
+        // copied (a copy of a month is hundreds of megabytes of fresh pages).
+        if self.is_empty() && self.strings.is_empty() {
+            *self = other;
+            return;
+        }
         let remap: Vec<u32> = (0..other.strings.len() as u32).map(|i| self.strings.intern(other.strings.get(i))).collect();
         self.append_mapped(other, |v| remap[v as usize]);
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::states::{AgentLabel, StateRows};
-use super::sweep::AgentResult;
+use super::sweep::{AgentResult, IntervalRows};
 use super::{Overall, Report};
 use crate::activity::state::{token, State};
 use crate::activity::Activity;
@@ -93,15 +93,15 @@ struct Keyed<'a> {
 /// Identity columns for rows that belong to schedule agents `agents`, with team and zone
 /// looked up per row.
 fn identity_columns(ctx: &Context, id: &Identity, agents: &[usize], team: Keyed, timezone: Keyed) -> Result<Vec<Column>> {
-    let per_agent = |name: &str, values: Vec<Option<&str>>| keyed_text_column(name, &values, agents.iter().copied());
+    let per_agent = |name: &str, values: Vec<Option<&str>>| keyed_text_column(name, &values, agents, |a| a);
     let n = ctx.shifts.agents();
     Ok(vec![
         per_agent("agent", (0..n).map(|a| Some(ctx.shifts.agent_key[a].as_str())).collect())?,
         Int64Chunked::from_iter_options("agent_id".into(), agents.iter().map(|&a| id.agent_id[a])).into_column(),
         per_agent("employee_id", id.employee_id.iter().map(Option::as_deref).collect())?,
         per_agent("login_name", id.login_name.iter().map(Option::as_deref).collect())?,
-        keyed_text_column("team", &team.values, team.keys.iter().copied())?,
-        keyed_text_column("timezone", &timezone.values, timezone.keys.iter().copied())?,
+        keyed_text_column("team", &team.values, team.keys, |k| k)?,
+        keyed_text_column("timezone", &timezone.values, timezone.keys, |k| k)?,
     ])
 }
 
@@ -133,21 +133,48 @@ fn shift_identity_columns(ctx: &Context, id: &Identity, agents: &[usize], shifts
 /// fields, tokens): each distinct one is stored once and the rows gather views of it, so a
 /// month of intervals does not hold the agent's name millions of times; and the distinct
 /// values are found once per key (agent, shift, token), not once per row.
-fn keyed_text_column(name: &str, values: &[Option<&str>], keys: impl IntoIterator<Item = usize>) -> Result<Column> {
+fn keyed_text_column<K: Copy + Sync>(name: &str, values: &[Option<&str>], keys: &[K], key: impl Fn(K) -> usize + Sync) -> Result<Column> {
+    use polars_arrow::array::{Array, Utf8ViewArray};
+    use polars_arrow::bitmap::Bitmap;
+    use rayon::prelude::*;
     let mut dict: Vec<Option<&str>> = Vec::new();
-    let mut pos: HashMap<Option<&str>, IdxSize, foldhash::fast::RandomState> = HashMap::default();
-    let of_key: Vec<IdxSize> = values
+    let mut pos: HashMap<Option<&str>, u32, foldhash::fast::RandomState> = HashMap::default();
+    let of_key: Vec<u32> = values
         .iter()
         .map(|&v| {
             *pos.entry(v).or_insert_with(|| {
                 dict.push(v);
-                (dict.len() - 1) as IdxSize
+                (dict.len() - 1) as u32
             })
         })
         .collect();
-    let idx: Vec<IdxSize> = keys.into_iter().map(|key| of_key[key]).collect();
     let dict = Series::new(name.into(), dict).cast(&DataType::String)?;
-    Ok(dict.take(&IdxCa::from_vec(name.into(), idx))?.into_column())
+    let dict = dict.str()?.rechunk();
+    let Some(arr) = dict.downcast_iter().next().filter(|_| !keys.is_empty()) else {
+        return Ok(Series::new_empty(name.into(), &DataType::String).into_column());
+    };
+    // Each row is its value's 16-byte view, which names the value's bytes in the
+    // dictionary's buffers (shared, not copied): filled in parallel, straight into the
+    // column (no index column, no gather).
+    let dict_views = arr.views();
+    let views: Vec<polars_arrow::array::View> = keys.par_iter().map(|&k| dict_views[of_key[key(k)] as usize]).collect();
+    let valid: Vec<bool> = (0..arr.len()).map(|i| arr.is_valid(i)).collect();
+    let bytes_of: Vec<usize> = (0..arr.len()).map(|i| if valid[i] { dict_views[i].length as usize } else { 0 }).collect();
+    let total_bytes: usize = keys.par_iter().map(|&k| bytes_of[of_key[key(k)] as usize]).sum();
+    let validity = valid.iter().any(|v| !v).then(|| Bitmap::from_trusted_len_iter(keys.iter().map(|&k| valid[of_key[key(k)] as usize])));
+    // SAFETY: every view is one of the dictionary's own, over the same buffers, and the
+    // validity and lengths are counted from the same keys.
+    let column = unsafe {
+        Utf8ViewArray::new_unchecked(
+            polars_arrow::datatypes::ArrowDataType::Utf8View,
+            views.into(),
+            arr.data_buffers().clone(),
+            validity,
+            Some(total_bytes),
+            arr.total_buffer_len(),
+        )
+    };
+    Ok(StringChunked::with_chunk(name.into(), column).into_column())
 }
 
 /// Builds every view but `states`.
@@ -155,121 +182,132 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
     let sh = ctx.shifts;
     let id = Identity::new(ctx);
 
-    // ---- shifts (selected only), plus the internal frame the roll-ups read ----
-    let mut agents_col: Vec<usize> = Vec::new();
-    let mut shift_idx: Vec<usize> = Vec::new();
-    for a in 0..ctx.results.len() {
-        for s in sh.shifts_of(a) {
-            if ctx.selected[s] {
-                agents_col.push(a);
-                shift_idx.push(s);
+    // The shift views and their roll-ups (sequential, a row per shift) beside the exceptions
+    // and intervals views (millions of rows each, themselves side by side).
+    let shift_views = || -> Result<_> {
+        // ---- shifts (selected only), plus the internal frame the roll-ups read ----
+        let mut agents_col: Vec<usize> = Vec::new();
+        let mut shift_idx: Vec<usize> = Vec::new();
+        for a in 0..ctx.results.len() {
+            for s in sh.shifts_of(a) {
+                if ctx.selected[s] {
+                    agents_col.push(a);
+                    shift_idx.push(s);
+                }
             }
         }
-    }
-    let fig = |f: &dyn Fn(&AgentResult, usize) -> Ms| -> Vec<Ms> {
-        agents_col.iter().zip(&shift_idx).map(|(&a, &s)| f(&ctx.results[a], s - sh.shift_offsets[a])).collect()
+        let fig = |f: &dyn Fn(&AgentResult, usize) -> Ms| -> Vec<Ms> {
+            agents_col.iter().zip(&shift_idx).map(|(&a, &s)| f(&ctx.results[a], s - sh.shift_offsets[a])).collect()
+        };
+        let fig_opt = |f: &dyn Fn(&AgentResult, usize) -> Option<Ms>| -> Vec<Option<Ms>> {
+            agents_col.iter().zip(&shift_idx).map(|(&a, &s)| f(&ctx.results[a], s - sh.shift_offsets[a])).collect()
+        };
+        let scheduled = fig(&|r, k| r.shifts.scheduled[k]);
+        let in_adh = fig(&|r, k| r.shifts.in_adherence[k]);
+        let out_adh = fig(&|r, k| r.shifts.out_of_adherence[k]);
+        let unknown = fig(&|r, k| r.shifts.unknown[k]);
+        let forgiven = fig(&|r, k| r.shifts.forgiven[k]);
+        let exc = fig(&|r, k| r.shifts.exception_count[k] as Ms);
+        let prod_s = fig(&|r, k| r.shifts.productive_scheduled[k]);
+        let prod_a = fig(&|r, k| r.shifts.productive_actual[k]);
+        let late = fig_opt(&|r, k| r.shifts.late[k]);
+        let early = fig_opt(&|r, k| r.shifts.early_logout[k]);
+        let no_show: Vec<bool> = fig(&|r, k| r.shifts.no_show[k] as Ms).into_iter().map(|x| x != 0).collect();
+        let logged_in = fig(&|r, k| r.shifts.logged_in[k]);
+        let first_login = fig_opt(&|r, k| r.shifts.first_login[k]);
+        let last_logout = fig_opt(&|r, k| r.shifts.last_logout[k]);
+        let grace = ctx.rules.grace;
+        let is_late: Vec<Option<bool>> = late.iter().map(|l| l.map(|l| l > grace)).collect();
+        let is_early: Vec<Option<bool>> = early.iter().map(|l| l.map(|l| l > grace)).collect();
+        let shift_team: Vec<Option<String>> =
+            agents_col.iter().zip(&shift_idx).map(|(&a, &s)| sh.shift_team[s].clone().or_else(|| id.group_text[a].clone())).collect();
+
+        let mut cols = crate::timing::stage("views: shift identity", || shift_identity_columns(ctx, &id, &agents_col, &shift_idx))?;
+        cols.push(dates("shift_date", shift_idx.iter().map(|&s| sh.shift_day[s] as i32).collect())?);
+        cols.push(instants("shift_start", shift_idx.iter().map(|&s| Some(sh.shift_start[s])).collect())?);
+        cols.push(instants("shift_end", shift_idx.iter().map(|&s| Some(sh.shift_end[s])).collect())?);
+        cols.push(seconds("scheduled_seconds", scheduled.clone()));
+        cols.push(seconds("in_adherence_seconds", in_adh.clone()));
+        cols.push(seconds("out_of_adherence_seconds", out_adh.clone()));
+        cols.push(seconds("unknown_seconds", unknown.clone()));
+        let n = scheduled.len();
+        cols.push(Column::new("adherence_pct".into(), (0..n).map(|i| pct(in_adh[i], in_adh[i] + out_adh[i])).collect::<Vec<_>>()));
+        cols.push(Column::new("exception_count".into(), exc.iter().map(|&x| x as u32).collect::<Vec<_>>()));
+        cols.push(Column::new(
+            "adjusted_adherence_pct".into(),
+            (0..n).map(|i| pct(in_adh[i] + forgiven[i], in_adh[i] + out_adh[i])).collect::<Vec<_>>(),
+        ));
+        cols.push(seconds("productive_scheduled_seconds", prod_s.clone()));
+        cols.push(seconds("productive_actual_seconds", prod_a.clone()));
+        cols.push(Column::new("conformance_pct".into(), (0..n).map(|i| pct(prod_a[i], prod_s[i])).collect::<Vec<_>>()));
+        cols.push(seconds_opt("late_seconds", late.clone()));
+        cols.push(seconds_opt("early_logout_seconds", early.clone()));
+        cols.push(Column::new("is_late".into(), is_late.clone()));
+        cols.push(Column::new("is_early_logout".into(), is_early.clone()));
+        cols.push(Column::new("no_show".into(), no_show.clone()));
+        cols.push(seconds("logged_in_seconds", logged_in.clone()));
+        cols.push(instants("first_login", first_login)?);
+        cols.push(instants("last_logout", last_logout)?);
+        let shifts_df = DataFrame::new(n, cols)?;
+
+        let internal = DataFrame::new(
+            n,
+            vec![
+                Column::new("agent_idx".into(), agents_col.iter().map(|&a| a as u32).collect::<Vec<_>>()),
+                Column::new("team".into(), shift_team),
+                Column::new("scheduled".into(), scheduled),
+                Column::new("in".into(), in_adh),
+                Column::new("out".into(), out_adh),
+                Column::new("unknown".into(), unknown),
+                Column::new("forgiven".into(), forgiven),
+                Column::new("exceptions".into(), exc),
+                Column::new("prod_sched".into(), prod_s),
+                Column::new("prod_actual".into(), prod_a),
+                Column::new("late".into(), late),
+                Column::new("early".into(), early),
+                Column::new("is_late".into(), is_late),
+                Column::new("is_early".into(), is_early),
+                Column::new("no_show".into(), no_show),
+                Column::new("logged_in".into(), logged_in),
+            ],
+        )?;
+
+        // ---- agents ----
+        let by_agent = crate::timing::stage("views: agents roll-up", || {
+            collect_rollup(rollup(internal.clone().lazy(), vec![col("agent_idx")], false))
+        })?;
+        let agent_rows: Vec<usize> = by_agent.column("agent_idx")?.u32()?.into_no_null_iter().map(|a| a as usize).collect();
+        let mut order: Vec<usize> = (0..agent_rows.len()).collect();
+        order.sort_by(|&x, &y| sh.agent_key[agent_rows[x]].cmp(&sh.agent_key[agent_rows[y]]));
+        let idx = IdxCa::from_vec("idx".into(), order.iter().map(|&i| i as IdxSize).collect());
+        let by_agent = by_agent.take(&idx)?;
+        let agent_rows: Vec<usize> = order.iter().map(|&i| agent_rows[i]).collect();
+        let mut cols = agent_identity_columns(ctx, &id, &agent_rows)?;
+        cols.extend(by_agent.columns().iter().filter(|c| c.name() != "agent_idx").cloned());
+        let agents_df = DataFrame::new(agent_rows.len(), cols)?;
+
+        // ---- teams, overall ----
+        let (teams_df, team_adjusted_pct, overall) = crate::timing::stage("views: teams roll-up", || rollups(&internal))?;
+
+        let period = if shift_idx.is_empty() {
+            None
+        } else {
+            let days: Vec<i64> = shift_idx.iter().map(|&s| sh.shift_day[s]).collect();
+            Some((*days.iter().min().expect("non-empty"), *days.iter().max().expect("non-empty")))
+        };
+        Ok((shifts_df, agents_df, teams_df, team_adjusted_pct, overall, internal, period))
     };
-    let fig_opt = |f: &dyn Fn(&AgentResult, usize) -> Option<Ms>| -> Vec<Option<Ms>> {
-        agents_col.iter().zip(&shift_idx).map(|(&a, &s)| f(&ctx.results[a], s - sh.shift_offsets[a])).collect()
-    };
-    let scheduled = fig(&|r, k| r.shifts.scheduled[k]);
-    let in_adh = fig(&|r, k| r.shifts.in_adherence[k]);
-    let out_adh = fig(&|r, k| r.shifts.out_of_adherence[k]);
-    let unknown = fig(&|r, k| r.shifts.unknown[k]);
-    let forgiven = fig(&|r, k| r.shifts.forgiven[k]);
-    let exc = fig(&|r, k| r.shifts.exception_count[k] as Ms);
-    let prod_s = fig(&|r, k| r.shifts.productive_scheduled[k]);
-    let prod_a = fig(&|r, k| r.shifts.productive_actual[k]);
-    let late = fig_opt(&|r, k| r.shifts.late[k]);
-    let early = fig_opt(&|r, k| r.shifts.early_logout[k]);
-    let no_show: Vec<bool> = fig(&|r, k| r.shifts.no_show[k] as Ms).into_iter().map(|x| x != 0).collect();
-    let logged_in = fig(&|r, k| r.shifts.logged_in[k]);
-    let first_login = fig_opt(&|r, k| r.shifts.first_login[k]);
-    let last_logout = fig_opt(&|r, k| r.shifts.last_logout[k]);
-    let grace = ctx.rules.grace;
-    let is_late: Vec<Option<bool>> = late.iter().map(|l| l.map(|l| l > grace)).collect();
-    let is_early: Vec<Option<bool>> = early.iter().map(|l| l.map(|l| l > grace)).collect();
-    let shift_team: Vec<Option<String>> =
-        agents_col.iter().zip(&shift_idx).map(|(&a, &s)| sh.shift_team[s].clone().or_else(|| id.group_text[a].clone())).collect();
-
-    let mut cols = shift_identity_columns(ctx, &id, &agents_col, &shift_idx)?;
-    cols.push(dates("shift_date", shift_idx.iter().map(|&s| sh.shift_day[s] as i32).collect())?);
-    cols.push(instants("shift_start", shift_idx.iter().map(|&s| Some(sh.shift_start[s])).collect())?);
-    cols.push(instants("shift_end", shift_idx.iter().map(|&s| Some(sh.shift_end[s])).collect())?);
-    cols.push(seconds("scheduled_seconds", scheduled.clone()));
-    cols.push(seconds("in_adherence_seconds", in_adh.clone()));
-    cols.push(seconds("out_of_adherence_seconds", out_adh.clone()));
-    cols.push(seconds("unknown_seconds", unknown.clone()));
-    let n = scheduled.len();
-    cols.push(Column::new("adherence_pct".into(), (0..n).map(|i| pct(in_adh[i], in_adh[i] + out_adh[i])).collect::<Vec<_>>()));
-    cols.push(Column::new("exception_count".into(), exc.iter().map(|&x| x as u32).collect::<Vec<_>>()));
-    cols.push(Column::new(
-        "adjusted_adherence_pct".into(),
-        (0..n).map(|i| pct(in_adh[i] + forgiven[i], in_adh[i] + out_adh[i])).collect::<Vec<_>>(),
-    ));
-    cols.push(seconds("productive_scheduled_seconds", prod_s.clone()));
-    cols.push(seconds("productive_actual_seconds", prod_a.clone()));
-    cols.push(Column::new("conformance_pct".into(), (0..n).map(|i| pct(prod_a[i], prod_s[i])).collect::<Vec<_>>()));
-    cols.push(seconds_opt("late_seconds", late.clone()));
-    cols.push(seconds_opt("early_logout_seconds", early.clone()));
-    cols.push(Column::new("is_late".into(), is_late.clone()));
-    cols.push(Column::new("is_early_logout".into(), is_early.clone()));
-    cols.push(Column::new("no_show".into(), no_show.clone()));
-    cols.push(seconds("logged_in_seconds", logged_in.clone()));
-    cols.push(instants("first_login", first_login)?);
-    cols.push(instants("last_logout", last_logout)?);
-    let shifts_df = DataFrame::new(n, cols)?;
-
-    let internal = DataFrame::new(
-        n,
-        vec![
-            Column::new("agent_idx".into(), agents_col.iter().map(|&a| a as u32).collect::<Vec<_>>()),
-            Column::new("team".into(), shift_team),
-            Column::new("scheduled".into(), scheduled),
-            Column::new("in".into(), in_adh),
-            Column::new("out".into(), out_adh),
-            Column::new("unknown".into(), unknown),
-            Column::new("forgiven".into(), forgiven),
-            Column::new("exceptions".into(), exc),
-            Column::new("prod_sched".into(), prod_s),
-            Column::new("prod_actual".into(), prod_a),
-            Column::new("late".into(), late),
-            Column::new("early".into(), early),
-            Column::new("is_late".into(), is_late),
-            Column::new("is_early".into(), is_early),
-            Column::new("no_show".into(), no_show),
-            Column::new("logged_in".into(), logged_in),
-        ],
-    )?;
-
-    // ---- agents ----
-    let by_agent = collect_rollup(rollup(internal.clone().lazy(), vec![col("agent_idx")], false))?;
-    let agent_rows: Vec<usize> = by_agent.column("agent_idx")?.u32()?.into_no_null_iter().map(|a| a as usize).collect();
-    let mut order: Vec<usize> = (0..agent_rows.len()).collect();
-    order.sort_by(|&x, &y| sh.agent_key[agent_rows[x]].cmp(&sh.agent_key[agent_rows[y]]));
-    let idx = IdxCa::from_vec("idx".into(), order.iter().map(|&i| i as IdxSize).collect());
-    let by_agent = by_agent.take(&idx)?;
-    let agent_rows: Vec<usize> = order.iter().map(|&i| agent_rows[i]).collect();
-    let mut cols = agent_identity_columns(ctx, &id, &agent_rows)?;
-    cols.extend(by_agent.columns().iter().filter(|c| c.name() != "agent_idx").cloned());
-    let agents_df = DataFrame::new(agent_rows.len(), cols)?;
-
-    // ---- teams, overall ----
-    let (teams_df, team_adjusted_pct, overall) = rollups(&internal)?;
-
-    // ---- exceptions and intervals, side by side ----
-    let (exceptions_df, intervals_df) = rayon::join(
-        || crate::timing::stage("views: exceptions", || exceptions_frame(ctx, &id)),
-        || crate::timing::stage("views: intervals", || intervals_frame(ctx, &id)),
+    let (shift_part, (exceptions_df, intervals_df)) = rayon::join(
+        || crate::timing::stage("views: shifts, agents, teams", shift_views),
+        || {
+            rayon::join(
+                || crate::timing::stage("views: exceptions", || exceptions_frame(ctx, &id)),
+                || crate::timing::stage("views: intervals", || intervals_frame(ctx, &id)),
+            )
+        },
     );
+    let (shifts_df, agents_df, teams_df, team_adjusted_pct, overall, internal, period) = shift_part?;
     let (exceptions_df, intervals_df) = (exceptions_df?, intervals_df?);
-
-    let period = if shift_idx.is_empty() {
-        None
-    } else {
-        let days: Vec<i64> = shift_idx.iter().map(|&s| sh.shift_day[s]).collect();
-        Some((*days.iter().min().expect("non-empty"), *days.iter().max().expect("non-empty")))
-    };
     Ok(Report {
         shifts: shifts_df,
         agents: agents_df,
@@ -467,9 +505,9 @@ fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     cols.push(instants_all("end", end)?);
     cols.push(Column::new("duration_seconds".into(), dur));
     let activities: Vec<Option<&str>> = ctx.schedule.activity.iter().map(|a| Some(a.as_str())).collect();
-    cols.push(keyed_text_column("activity", &activities, rows.iter().map(|&r| r as usize))?);
+    cols.push(keyed_text_column("activity", &activities, &rows, |r| r as usize)?);
     let tokens: Vec<Option<&str>> = tokens.iter().map(|t| Some(t.as_str())).collect();
-    cols.push(keyed_text_column("state", &tokens, state_keys)?);
+    cols.push(keyed_text_column("state", &tokens, &state_keys, |k| k)?);
     Ok(DataFrame::new(n, cols)?)
 }
 
@@ -477,43 +515,59 @@ fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     let sh = ctx.shifts;
     let total: usize = ctx.results.iter().map(|r| r.intervals.start.len()).sum();
     // The view's columns are filled in their final types (a month of W1 is 7–8 million
-    // rows: every intermediate copy is memory the kernel must map and zero).
-    let mut agents = Vec::with_capacity(total);
-    let mut day: Vec<i32> = Vec::with_capacity(total);
-    let mut local_time: Vec<u16> = Vec::with_capacity(total);
-    let (mut start, mut end): (Vec<Ms>, Vec<Ms>) = (Vec::with_capacity(total), Vec::with_capacity(total));
-    let [mut sched, mut inn, mut out, mut unk]: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(total));
-    let mut adh = PrimitiveChunkedBuilder::<Float64Type>::new("adherence_pct".into(), total);
-    for (a, r) in ctx.results.iter().enumerate() {
-        let iv = &r.intervals;
-        let zone = &ctx.schedule.zones[sh.agent_zone[a] as usize];
-        agents.extend(std::iter::repeat_n(a, iv.start.len()));
-        day.extend(iv.day.iter().map(|&d| d as i32));
-        // Minute of the local day of the interval's start.
-        local_time.extend(iv.start.iter().map(|&s| (zone.local_ms(s).rem_euclid(crate::time::DAY) / crate::time::MINUTE) as u16));
-        start.extend_from_slice(&iv.start);
-        end.extend_from_slice(&iv.end);
-        sched.extend(iv.scheduled.iter().copied().map(ms_to_seconds));
-        inn.extend(iv.in_adherence.iter().copied().map(ms_to_seconds));
-        out.extend(iv.out_of_adherence.iter().copied().map(ms_to_seconds));
-        unk.extend(iv.unknown.iter().copied().map(ms_to_seconds));
-        for (&i, &o) in iv.in_adherence.iter().zip(&iv.out_of_adherence) {
-            adh.append_option(pct(i, i + o));
+    // rows: every intermediate copy is memory the kernel must map and zero), each column by
+    // its own task, side by side.
+    fn fill<T: Send>(ctx: &Context, total: usize, f: impl Fn(usize, &IntervalRows, &mut Vec<T>)) -> Vec<T> {
+        let mut v = Vec::with_capacity(total);
+        for (a, r) in ctx.results.iter().enumerate() {
+            f(a, &r.intervals, &mut v);
         }
+        v
     }
+    let (mut agents, mut day, mut local_time): (Vec<usize>, Vec<i32>, Vec<u16>) = Default::default();
+    let (mut start, mut end): (Vec<Ms>, Vec<Ms>) = Default::default();
+    let [mut sched, mut inn, mut out, mut unk]: [Vec<f64>; 4] = Default::default();
+    let mut adh = None;
+    rayon::scope(|s| {
+        s.spawn(|_| agents = fill(ctx, total, |a, iv, v| v.extend(std::iter::repeat_n(a, iv.start.len()))));
+        s.spawn(|_| day = fill(ctx, total, |_, iv, v| v.extend(iv.day.iter().map(|&d| d as i32))));
+        // Minute of the local day of the interval's start.
+        s.spawn(|_| {
+            local_time = fill(ctx, total, |a, iv, v| {
+                let zone = &ctx.schedule.zones[sh.agent_zone[a] as usize];
+                v.extend(iv.start.iter().map(|&s| (zone.local_ms(s).rem_euclid(crate::time::DAY) / crate::time::MINUTE) as u16))
+            })
+        });
+        s.spawn(|_| start = fill(ctx, total, |_, iv, v| v.extend_from_slice(&iv.start)));
+        s.spawn(|_| end = fill(ctx, total, |_, iv, v| v.extend_from_slice(&iv.end)));
+        s.spawn(|_| sched = fill(ctx, total, |_, iv, v| v.extend(iv.scheduled.iter().copied().map(ms_to_seconds))));
+        s.spawn(|_| inn = fill(ctx, total, |_, iv, v| v.extend(iv.in_adherence.iter().copied().map(ms_to_seconds))));
+        s.spawn(|_| out = fill(ctx, total, |_, iv, v| v.extend(iv.out_of_adherence.iter().copied().map(ms_to_seconds))));
+        s.spawn(|_| unk = fill(ctx, total, |_, iv, v| v.extend(iv.unknown.iter().copied().map(ms_to_seconds))));
+        s.spawn(|_| {
+            let mut b = PrimitiveChunkedBuilder::<Float64Type>::new("adherence_pct".into(), total);
+            for r in ctx.results.iter() {
+                for (&i, &o) in r.intervals.in_adherence.iter().zip(&r.intervals.out_of_adherence) {
+                    b.append_option(pct(i, i + o));
+                }
+            }
+            adh = Some(b.finish());
+        });
+    });
+    let adh = adh.expect("filled in the scope");
     let n = agents.len();
     let mut cols = agent_identity_columns(ctx, id, &agents)?;
     cols.push(dates("date", day)?);
     let hhmm: Vec<String> = (0..24 * 60).map(|m| crate::time::fmt_hhmm(m as Ms * crate::time::MINUTE)).collect();
     let hhmm: Vec<Option<&str>> = hhmm.iter().map(|t| Some(t.as_str())).collect();
-    cols.push(keyed_text_column("local_time", &hhmm, local_time.into_iter().map(usize::from))?);
+    cols.push(keyed_text_column("local_time", &hhmm, &local_time, usize::from)?);
     cols.push(instants_all("interval_start", start)?);
     cols.push(instants_all("interval_end", end)?);
     cols.push(Column::new("scheduled_seconds".into(), sched));
     cols.push(Column::new("in_adherence_seconds".into(), inn));
     cols.push(Column::new("out_of_adherence_seconds".into(), out));
     cols.push(Column::new("unknown_seconds".into(), unk));
-    cols.push(adh.finish().into_column());
+    cols.push(adh.into_column());
     Ok(DataFrame::new(n, cols)?)
 }
 
@@ -523,7 +577,7 @@ pub fn states_frame<'a>(activity: &'a Activity, labels: &'a [AgentLabel], rows: 
     // Identity is per activity agent: looked up by each row's agent.
     let per_agent = |name: &str, value: &dyn Fn(usize) -> Option<&'a str>| {
         let values: Vec<Option<&str>> = (0..activity.agents.len()).map(value).collect();
-        keyed_text_column(name, &values, rows.agent.iter().map(|&a| a as usize))
+        keyed_text_column(name, &values, &rows.agent, |a| a as usize)
     };
     let tokens: Vec<Option<&str>> = rows.tokens.iter().map(|t| Some(t.as_str())).collect();
     let cols = vec![
@@ -534,7 +588,7 @@ pub fn states_frame<'a>(activity: &'a Activity, labels: &'a [AgentLabel], rows: 
         per_agent("team", &|a| labels[a].team.as_deref())?,
         per_agent("timezone", &|a| Some(labels[a].zone.name()))?,
         dates("date", rows.day.iter().map(|&d| d as i32).collect())?,
-        keyed_text_column("state", &tokens, rows.state.iter().map(|&t| t as usize))?,
+        keyed_text_column("state", &tokens, &rows.state, |t| t as usize)?,
         seconds("seconds", rows.seconds.clone()),
         Column::new("entries".into(), rows.entries.clone()),
         seconds("logged_in_seconds", rows.logged_in.clone()),

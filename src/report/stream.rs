@@ -13,7 +13,8 @@ use polars::prelude::*;
 
 use super::csv::Csv;
 use super::json::Json;
-use super::{parent_dir, publish, temp_beside, Format};
+use super::parquet::ParquetSink;
+use super::{publish, temp_beside, Format};
 use crate::error::{Error, Result};
 
 enum Target {
@@ -23,11 +24,12 @@ enum Target {
         tmp: tempfile::NamedTempFile,
         w: Option<std::io::BufWriter<std::fs::File>>,
     },
-    /// Parquet: each part is a file in a private directory; `finish` streams them into one.
-    Parts {
+    /// Parquet: each part's rows go to the file's row groups as they come (the writer is
+    /// made with the first part, whose columns it needs).
+    Parquet {
         path: PathBuf,
-        dir: tempfile::TempDir,
-        parts: Vec<PathBuf>,
+        tmp: tempfile::NamedTempFile,
+        sink: Option<Box<ParquetSink<std::io::BufWriter<std::fs::File>>>>,
     },
 }
 
@@ -62,9 +64,7 @@ impl ViewSink {
             None => Target::Stdout(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
             Some(path) => {
                 if format.is_binary() {
-                    let dir = parent_dir(path)?;
-                    let parts = tempfile::tempdir_in(&dir).map_err(|e| Error::io(&dir, e))?;
-                    Target::Parts { path: path.to_path_buf(), dir: parts, parts: Vec::new() }
+                    Target::Parquet { path: path.to_path_buf(), tmp: temp_beside(path)?, sink: None }
                 } else {
                     let tmp = temp_beside(path)?;
                     let f = tmp.reopen().map_err(|e| Error::io(path, e))?;
@@ -79,7 +79,7 @@ impl ViewSink {
         match &mut self.target {
             Target::Stdout(w) => w,
             Target::File { w, .. } => w.as_mut().expect("open until finish"),
-            Target::Parts { .. } => unreachable!("parquet parts are files"),
+            Target::Parquet { .. } => unreachable!("parquet has its own writer"),
         }
     }
 
@@ -91,11 +91,12 @@ impl ViewSink {
         self.rows += df.height();
         match self.format {
             Format::Parquet => {
-                let Target::Parts { dir, parts, .. } = &mut self.target else { unreachable!("parquet writes parts") };
-                let part = dir.path().join(format!("part-{:06}.parquet", parts.len()));
-                super::parquet::Parquet::write_file(df, &part)?;
-                parts.push(part);
-                Ok(())
+                let Target::Parquet { path, tmp, sink } = &mut self.target else { unreachable!("parquet has its own writer") };
+                if sink.is_none() {
+                    let f = tmp.reopen().map_err(|e| Error::io(&*path, e))?;
+                    *sink = Some(Box::new(ParquetSink::new(std::io::BufWriter::with_capacity(1 << 20, f), df.schema())?));
+                }
+                sink.as_mut().expect("made above").push(df)
             }
             Format::Csv => {
                 let w = self.writer();
@@ -139,9 +140,11 @@ impl ViewSink {
                 publish(tmp, &path)?;
                 Ok(Some(path))
             }
-            Target::Parts { path, dir: _dir, parts } => {
-                let tmp = temp_beside(&path)?;
-                super::parquet::Parquet::concat(&parts, tmp.path())?;
+            Target::Parquet { path, tmp, sink } => {
+                let sink = sink.ok_or_else(|| Error::usage("a view written in parts got no part"))?;
+                let mut w = sink.finish()?;
+                w.flush().map_err(|e| Error::io(&path, e))?;
+                drop(w);
                 publish(tmp, &path)?;
                 Ok(Some(path))
             }
