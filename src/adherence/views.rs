@@ -222,7 +222,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         let shift_team: Vec<Option<String>> =
             agents_col.iter().zip(&shift_idx).map(|(&a, &s)| sh.shift_team[s].clone().or_else(|| id.group_text[a].clone())).collect();
 
-        let mut cols = crate::timing::stage("views: shift identity", || shift_identity_columns(ctx, &id, &agents_col, &shift_idx))?;
+        let mut cols = shift_identity_columns(ctx, &id, &agents_col, &shift_idx)?;
         cols.push(dates("shift_date", shift_idx.iter().map(|&s| sh.shift_day[s] as i32).collect())?);
         cols.push(instants("shift_start", shift_idx.iter().map(|&s| Some(sh.shift_start[s])).collect())?);
         cols.push(instants("shift_end", shift_idx.iter().map(|&s| Some(sh.shift_end[s])).collect())?);
@@ -273,9 +273,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         )?;
 
         // ---- agents ----
-        let by_agent = crate::timing::stage("views: agents roll-up", || {
-            collect_rollup(rollup(internal.clone().lazy(), vec![col("agent_idx")], false))
-        })?;
+        let by_agent = collect_rollup(rollup(internal.clone().lazy(), vec![col("agent_idx")], false))?;
         let agent_rows: Vec<usize> = by_agent.column("agent_idx")?.u32()?.into_no_null_iter().map(|a| a as usize).collect();
         let mut order: Vec<usize> = (0..agent_rows.len()).collect();
         order.sort_by(|&x, &y| sh.agent_key[agent_rows[x]].cmp(&sh.agent_key[agent_rows[y]]));
@@ -287,7 +285,7 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         let agents_df = DataFrame::new(agent_rows.len(), cols)?;
 
         // ---- teams, overall ----
-        let (teams_df, team_adjusted_pct, overall) = crate::timing::stage("views: teams roll-up", || rollups(&internal))?;
+        let (teams_df, team_adjusted_pct, overall) = rollups(&internal)?;
 
         let period = if shift_idx.is_empty() {
             None
