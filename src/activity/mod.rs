@@ -275,7 +275,7 @@ impl Activity {
             Column::new("agent_id".into(), agent_id),
             Column::new("time_ms".into(), time_ms),
             Column::new("status_type".into(), status_type),
-            Column::new("sequence_number".into(), seq),
+            sequence_column(seq),
             Column::new("state".into(), state_col),
             Column::new("reason".into(), reason_col),
         ])?;
@@ -295,6 +295,16 @@ impl Activity {
     pub fn reason_text(&self, code: u32) -> Option<&str> {
         (code != NO_REASON).then(|| self.reasons[code as usize].as_str()).filter(|t| !t.is_empty())
     }
+}
+
+/// The events' sequence numbers, [`records::MISSING`] for none, as a column with nulls: the
+/// numbers are the column's values as they are (no copy), with a validity mask only when
+/// some are missing.
+fn sequence_column(seq: Vec<i64>) -> Column {
+    let validity = seq
+        .contains(&records::MISSING)
+        .then(|| polars_arrow::bitmap::Bitmap::from_trusted_len_iter(seq.iter().map(|&v| v != records::MISSING)));
+    Int64Chunked::from_vec_validity("sequence_number".into(), seq, validity).into_column()
 }
 
 /// The first and last record times, records of `exclude`d agents (bots, API users) left
@@ -559,7 +569,9 @@ struct Cleaned {
     agent_id: Vec<i64>,
     time_ms: Vec<Ms>,
     status_type: Vec<u32>,
-    sequence_number: Vec<Option<i64>>,
+    /// [`records::MISSING`] where a record has none (8 bytes a row; the events column is
+    /// made from it with a validity mask, without a copy).
+    sequence_number: Vec<i64>,
     state: Vec<u32>,
 }
 
@@ -727,7 +739,7 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, 
     let mut agent_id = vec![0i64; total];
     let mut time_ms = vec![0i64; total];
     let mut status_type = vec![0u32; total];
-    let mut sequence_number: Vec<Option<i64>> = vec![None; total];
+    let mut sequence_number: Vec<i64> = vec![records::MISSING; total];
     let mut state = vec![0u32; total];
     struct Fill<'a> {
         id: i64,
@@ -736,7 +748,7 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, 
         agent_id: &'a mut [i64],
         time_ms: &'a mut [i64],
         status_type: &'a mut [u32],
-        sequence_number: &'a mut [Option<i64>],
+        sequence_number: &'a mut [i64],
         state: &'a mut [u32],
     }
     let mut fills: Vec<Fill> = Vec::with_capacity(n_agents);
@@ -772,7 +784,7 @@ fn clean_order(raw: &RawRecords, stats: &mut LoadStats, exclude: &HashSet<i64>, 
             f.agent_id[j] = f.id;
             f.time_ms[j] = k.time;
             f.status_type[j] = k.status_type as u32;
-            f.sequence_number[j] = (k.seq != i64::MIN).then_some(k.seq);
+            f.sequence_number[j] = k.seq;
             f.state[j] = k.state as u32;
         }
     });
