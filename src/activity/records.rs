@@ -233,9 +233,10 @@ impl RawRecords {
 
     /// Appends another batch after this one, keeping input order.
     pub fn append(&mut self, other: RawRecords) {
-        // Into nothing (a fetch store, read whole): the batch's columns are moved, not
-        // copied (a copy of a month is hundreds of megabytes of fresh pages).
-        if self.is_empty() && self.strings.is_empty() {
+        // Into nothing (a fetch store, read whole; no room was made for page files): the
+        // batch's columns are moved, not copied (a copy of a month is hundreds of megabytes
+        // of fresh pages).
+        if self.is_empty() && self.strings.is_empty() && self.time.capacity() == 0 {
             *self = other;
             return;
         }

@@ -161,7 +161,12 @@ fn keyed_text_column<K: Copy + Sync>(name: &str, values: &[Option<&str>], keys: 
     let valid: Vec<bool> = (0..arr.len()).map(|i| arr.is_valid(i)).collect();
     let bytes_of: Vec<usize> = (0..arr.len()).map(|i| if valid[i] { dict_views[i].length as usize } else { 0 }).collect();
     let total_bytes: usize = keys.par_iter().map(|&k| bytes_of[of_key[key(k)] as usize]).sum();
-    let validity = valid.iter().any(|v| !v).then(|| Bitmap::from_trusted_len_iter(keys.iter().map(|&k| valid[of_key[key(k)] as usize])));
+    // A mask only when some row is null (not merely a value no row takes).
+    let validity = valid
+        .iter()
+        .any(|v| !v)
+        .then(|| Bitmap::from_trusted_len_iter(keys.iter().map(|&k| valid[of_key[key(k)] as usize])))
+        .filter(|b| b.unset_bits() > 0);
     // SAFETY: every view is one of the dictionary's own, over the same buffers, and the
     // validity and lengths are counted from the same keys.
     let column = unsafe {

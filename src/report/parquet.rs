@@ -82,6 +82,8 @@ pub struct ParquetSink<W: std::io::Write> {
     fields: Vec<ArrowField>,
     pending: Option<DataFrame>,
     options: WriteOptions,
+    /// The columns every frame pushed has (as written).
+    schema: SchemaRef,
 }
 
 impl<W: std::io::Write> ParquetSink<W> {
@@ -103,12 +105,20 @@ impl<W: std::io::Write> ParquetSink<W> {
             fields,
             pending: None,
             options,
+            schema: written.schema().clone(),
         })
     }
 
     /// Appends rows; every full row group is written.
     pub fn push(&mut self, df: &DataFrame) -> Result<()> {
         let df = parquet_frame(df)?;
+        if df.schema() != &self.schema {
+            return Err(crate::Error::usage(format!(
+                "internal error: a part of a Parquet view has other columns than the view ({:?}, not {:?})",
+                df.get_column_names(),
+                self.schema.iter_names().collect::<Vec<_>>()
+            )));
+        }
         let pending = match self.pending.take() {
             None => df,
             Some(mut p) => {
@@ -123,12 +133,17 @@ impl<W: std::io::Write> ParquetSink<W> {
         }
         // The rows left for the next row group, copied: a slice would keep the whole part's
         // columns in memory until the next part comes.
+        // The tail is in one chunk (the rows pending before this part were fewer than a row
+        // group, so the first group written took them all); a gather from one chunk copies
+        // the numbers and keeps each text's view over the same, small, dictionary buffers.
         let rest = pending.height() - at;
         self.pending = Some(if at == 0 {
             pending
         } else {
-            let rows: Vec<IdxSize> = (at as IdxSize..pending.height() as IdxSize).collect();
-            pending.take(&IdxCa::from_vec("rows".into(), rows))?
+            let mut tail = pending.slice(at as i64, rest);
+            tail.rechunk_mut();
+            let rows: Vec<IdxSize> = (0..rest as IdxSize).collect();
+            tail.take(&IdxCa::from_vec("rows".into(), rows))?
         });
         debug_assert_eq!(self.pending.as_ref().map(DataFrame::height), Some(rest));
         Ok(())
@@ -233,7 +248,10 @@ fn text_dictionary(arr: &Utf8ViewArray) -> Option<DictionaryArray<u32>> {
     if remap.iter().enumerate().any(|(k, &r)| k as u32 != r) {
         keys.iter_mut().for_each(|k| *k = remap.get(*k as usize).copied().unwrap_or(0));
     }
-    let keys = PrimitiveArray::<u32>::new(ArrowDataType::UInt32, keys.into(), arr.validity().cloned());
+    // A mask with no nulls is no mask, as in Polars' own dictionaries (the definition levels
+    // of a page of 8 rows or fewer are written differently with one).
+    let validity = arr.validity().filter(|b| b.unset_bits() > 0).cloned();
+    let keys = PrimitiveArray::<u32>::new(ArrowDataType::UInt32, keys.into(), validity);
     let values: Utf8ViewArray = values.freeze();
     DictionaryArray::try_new(ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::Utf8View), false), keys, values.boxed())
         .ok()
@@ -341,6 +359,13 @@ mod tests {
         // Small frames (every text column a dictionary, whatever its cardinality) and none.
         let small = df.slice(0, 100);
         assert_eq!(Parquet::bytes(&small).unwrap(), polars_sink_bytes(&small));
+        // A few rows whose text has a validity mask without nulls (a slice past the null).
+        let mut few = df.slice(1, 5);
+        let text = Utf8ViewArray::from_slice([Some("a"), Some("b"), Some("a"), Some("c"), Some("a")])
+            .with_validity(Some(polars_arrow::bitmap::Bitmap::new_with_value(true, 5)));
+        few.with_column(StringChunked::with_chunk("agent".into(), text).into_column()).unwrap();
+        assert!(few.column("agent").unwrap().as_materialized_series().chunks()[0].validity().is_some());
+        assert_eq!(Parquet::bytes(&few).unwrap(), polars_sink_bytes(&few));
         let empty = df.slice(0, 0);
         let bytes = Parquet::bytes(&empty).unwrap();
         let back = ParquetReader::new(std::io::Cursor::new(bytes)).finish().unwrap();
@@ -356,6 +381,10 @@ mod tests {
             sink.push(&df.slice(offset, len)).unwrap();
         }
         assert_eq!(sink.finish().unwrap(), Parquet::bytes(&df).unwrap());
+        // A part with other columns is refused, not written under the view's types.
+        let mut sink = ParquetSink::new(Vec::new(), df.schema()).unwrap();
+        let other = df.select(["pct", "agent"]).unwrap();
+        assert!(sink.push(&other).is_err());
     }
 
     #[test]
