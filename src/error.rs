@@ -75,6 +75,9 @@ pub enum Error {
     /// Talking to the LivePerson API failed (after retries, or a non-retryable answer).
     #[error("{0}")]
     Api(String),
+    /// A bug: something adhere itself should never have done; exit code 1.
+    #[error("internal error: {0}; please report this")]
+    Internal(String),
 }
 
 /// What was wrong with an input, where, and what to do about it.
@@ -113,6 +116,9 @@ impl Error {
     }
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage(message.into())
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::Internal(message.into())
     }
     /// The process exit code for this error (SPEC §5: 1 bad input or runtime error, 2 usage).
     pub fn exit_code(&self) -> u8 {

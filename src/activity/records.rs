@@ -32,6 +32,48 @@ impl StringPool {
     pub fn is_empty(&self) -> bool {
         self.strings.is_empty()
     }
+
+    /// Appends to `out` the code of each row of a text array (`null` for a null row),
+    /// interning each distinct text once. Values that repeat (decoded from a Parquet
+    /// dictionary, or gathered from a view's dictionary) repeat one 16-byte view, and a view
+    /// names its bytes within its array: so each row is looked up as a number (mostly the same
+    /// as the row before), and a text is read only for a view not seen before. Equal texts
+    /// with different views get one code. Returns false, as soon as it is known, when the
+    /// array has more than `max_views` distinct views (`out` is then partly filled).
+    pub fn intern_views_into(&mut self, arr: &polars_arrow::array::Utf8ViewArray, null: u32, max_views: usize, out: &mut Vec<u32>) -> bool {
+        use polars_arrow::array::Array;
+        let mut by_view: HashMap<u128, u32, foldhash::fast::RandomState> = HashMap::default();
+        let mut last: Option<(u128, u32)> = None;
+        out.reserve(arr.len());
+        for (i, view) in arr.views().iter().enumerate() {
+            if !arr.is_valid(i) {
+                out.push(null);
+                continue;
+            }
+            let v = view.as_u128();
+            let code = match last {
+                Some((lv, code)) if lv == v => code,
+                _ => {
+                    let code = match by_view.get(&v) {
+                        Some(&code) => code,
+                        None => {
+                            if by_view.len() == max_views {
+                                return false;
+                            }
+                            // SAFETY: `i` is a row of `arr`.
+                            let code = self.intern(unsafe { arr.value_unchecked(i) });
+                            by_view.insert(v, code);
+                            code
+                        }
+                    };
+                    last = Some((v, code));
+                    code
+                }
+            };
+            out.push(code);
+        }
+        true
+    }
 }
 
 /// Columns of status-change records in input order. Records without an `agentId` or a
@@ -260,5 +302,38 @@ impl RawRecords {
         for (column, from) in self.texts_mut().into_iter().zip(other.texts_mut()) {
             column.extend(from.iter().map(|&v| if v == NO_TEXT { NO_TEXT } else { map(v) }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::*;
+    use polars_arrow::array::Utf8ViewArray;
+
+    #[test]
+    fn views_are_interned_once_per_text_and_give_up_past_the_limit() {
+        // The pool already holds "b": its code is kept. "a long text, over twelve bytes"
+        // three times, at three places of the buffers of one array: one code.
+        let long = "a long text, over twelve bytes";
+        let a = Utf8ViewArray::from_slice([Some("b"), None, Some(long), Some(long)]);
+        let b = Utf8ViewArray::from_slice([Some(long), Some("c")]);
+        let mut s = StringChunked::with_chunk("t".into(), a);
+        s.append(&StringChunked::with_chunk("t".into(), b)).unwrap();
+        let s = s.rechunk();
+        let arr = s.downcast_iter().next().unwrap();
+        let views: std::collections::HashSet<u128> = [2, 4].iter().map(|&i| arr.views()[i].as_u128()).collect();
+        assert_eq!(views.len(), 2, "the long text's two copies have two views");
+        let mut pool = StringPool::default();
+        pool.intern("b");
+        let mut out = Vec::new();
+        assert!(pool.intern_views_into(arr, NO_TEXT, usize::MAX, &mut out));
+        assert_eq!(out, vec![0, NO_TEXT, 1, 1, 1, 2]);
+        assert_eq!((pool.get(1), pool.get(2)), (long, "c"));
+        // Five distinct views: "b", "c" and the long text's three copies (each value pushed
+        // is its own copy): more than four, not more than five.
+        let mut out = Vec::new();
+        assert!(!StringPool::default().intern_views_into(arr, NO_TEXT, 4, &mut out));
+        assert!(StringPool::default().intern_views_into(arr, NO_TEXT, 5, &mut Vec::new()));
     }
 }

@@ -430,10 +430,7 @@ fn check_matches(engine: &Engine, activity: &Activity, part: &Part, keys: &[Stri
     if same_agents {
         Ok(())
     } else {
-        Err(Error::Api(
-            "internal error: a partition matched schedule keys differently from the whole store; run again with --partitions 1 and please report this"
-                .to_string(),
-        ))
+        Err(Error::internal("a partition matched schedule keys differently from the whole store (run again with --partitions 1)"))
     }
 }
 

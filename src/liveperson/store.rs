@@ -19,7 +19,7 @@
 //! that ended less than an hour before they were fetched are provisional: they count as
 //! coverage but are fetched again by the next run (the API's data lags up to an hour).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::{self, File};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -713,20 +713,12 @@ impl DayColumns {
     }
 }
 
-/// The codes in `pool` of a text column's values ([`NO_TEXT`] for null). Values decoded
-/// from a Parquet dictionary repeat one 16-byte view, and a view names its bytes within its
-/// array: so each distinct view is looked up as a number, and its text interned once,
-/// instead of hashing and comparing the text of every row.
+/// The codes in `pool` of a text column's values ([`NO_TEXT`] for null), each chunk's
+/// distinct views interned once ([`StringPool::intern_views_into`]).
 fn text_codes(ca: &StringChunked, pool: &mut StringPool) -> Vec<u32> {
     let mut out = Vec::with_capacity(ca.len());
     for arr in ca.downcast_iter() {
-        let mut by_view: HashMap<u128, u32, foldhash::fast::RandomState> = HashMap::default();
-        for (view, value) in arr.views().iter().zip(arr.iter()) {
-            out.push(match value {
-                None => NO_TEXT,
-                Some(text) => *by_view.entry(view.as_u128()).or_insert_with(|| pool.intern(text)),
-            });
-        }
+        pool.intern_views_into(arr, NO_TEXT, usize::MAX, &mut out);
     }
     out
 }

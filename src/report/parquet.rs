@@ -16,8 +16,6 @@
 //! `Utf8View`), so pyarrow before 15 and other older Arrow readers open the files too. The
 //! file is written by [`ParquetSink`] from Polars' Parquet parts, a row group at a time.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 use polars_arrow::array::{Array, DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::datatypes::{ArrowDataType, IntegerType};
@@ -28,6 +26,7 @@ use polars_parquet::write::{
 };
 
 use super::{Exporter, Output};
+use crate::activity::records::StringPool;
 use crate::error::Result;
 
 pub struct Parquet;
@@ -113,8 +112,8 @@ impl<W: std::io::Write> ParquetSink<W> {
     pub fn push(&mut self, df: &DataFrame) -> Result<()> {
         let df = parquet_frame(df)?;
         if df.schema() != &self.schema {
-            return Err(crate::Error::usage(format!(
-                "internal error: a part of a Parquet view has other columns than the view ({:?}, not {:?})",
+            return Err(crate::Error::internal(format!(
+                "a part of a Parquet view has other columns than the view ({:?}, not {:?})",
                 df.get_column_names(),
                 self.schema.iter_names().collect::<Vec<_>>()
             )));
@@ -132,10 +131,10 @@ impl<W: std::io::Write> ParquetSink<W> {
             at += ROW_GROUP_ROWS;
         }
         // The rows left for the next row group, copied: a slice would keep the whole part's
-        // columns in memory until the next part comes.
-        // The tail is in one chunk (the rows pending before this part were fewer than a row
-        // group, so the first group written took them all); a gather from one chunk copies
-        // the numbers and keeps each text's view over the same, small, dictionary buffers.
+        // columns in memory until the next part comes. They are in one chunk (the rows
+        // pending before this part were fewer than a row group, so the first group written
+        // took them all); a gather from one chunk copies the numbers and keeps each text's
+        // view over the same, small, dictionary buffers.
         let rest = pending.height() - at;
         self.pending = Some(if at == 0 {
             pending
@@ -206,52 +205,16 @@ impl<W: std::io::Write> ParquetSink<W> {
 /// three quarters of an estimate).
 fn text_dictionary(arr: &Utf8ViewArray) -> Option<DictionaryArray<u32>> {
     let n = arr.len();
-    let views = arr.views();
-    // Each distinct view: a provisional key and the row it first appears in.
-    let mut by_view: HashMap<u128, u32, foldhash::fast::RandomState> = HashMap::default();
-    let mut first_row: Vec<usize> = Vec::new();
-    let mut keys: Vec<u32> = Vec::with_capacity(n);
-    let (mut last_view, mut last_key) = (None, 0u32);
     let limit = if n > 128 { n / 2 } else { n };
-    for (i, view) in views.iter().enumerate() {
-        if !arr.is_valid(i) {
-            keys.push(0);
-            continue;
-        }
-        let v = view.as_u128();
-        if last_view != Some(v) {
-            last_key = *by_view.entry(v).or_insert_with(|| {
-                first_row.push(i);
-                (first_row.len() - 1) as u32
-            });
-            last_view = Some(v);
-            if first_row.len() > limit {
-                return None;
-            }
-        }
-        keys.push(last_key);
+    // A pool of this row group's own: its codes are the keys, in order of first appearance.
+    let mut pool = StringPool::default();
+    let mut keys: Vec<u32> = Vec::with_capacity(n);
+    if !pool.intern_views_into(arr, 0, limit, &mut keys) {
+        return None;
     }
-    // Equal texts can have different views (their bytes at two places): one key per text.
-    let mut by_text: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
-    let mut values = MutableBinaryViewArray::<str>::with_capacity(first_row.len());
-    let remap: Vec<u32> = first_row
-        .iter()
-        .map(|&i| {
-            // SAFETY: `i` is a row of `arr`.
-            let text = unsafe { arr.value_unchecked(i) };
-            *by_text.entry(text).or_insert_with(|| {
-                values.push_value(text);
-                (values.len() - 1) as u32
-            })
-        })
-        .collect();
-    if remap.iter().enumerate().any(|(k, &r)| k as u32 != r) {
-        keys.iter_mut().for_each(|k| *k = remap.get(*k as usize).copied().unwrap_or(0));
-    }
-    // A mask with no nulls is no mask, as in Polars' own dictionaries (the definition levels
-    // of a page of 8 rows or fewer are written differently with one).
-    let validity = arr.validity().filter(|b| b.unset_bits() > 0).cloned();
-    let keys = PrimitiveArray::<u32>::new(ArrowDataType::UInt32, keys.into(), validity);
+    let mut values = MutableBinaryViewArray::<str>::with_capacity(pool.len());
+    (0..pool.len() as u32).for_each(|c| values.push_value(pool.get(c)));
+    let keys = PrimitiveArray::<u32>::new(ArrowDataType::UInt32, keys.into(), arr.validity().cloned());
     let values: Utf8ViewArray = values.freeze();
     DictionaryArray::try_new(ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(ArrowDataType::Utf8View), false), keys, values.boxed())
         .ok()
@@ -359,7 +322,8 @@ mod tests {
         // Small frames (every text column a dictionary, whatever its cardinality) and none.
         let small = df.slice(0, 100);
         assert_eq!(Parquet::bytes(&small).unwrap(), polars_sink_bytes(&small));
-        // A few rows whose text has a validity mask without nulls (a slice past the null).
+        // A few rows whose text has a validity mask without nulls (a page of 8 rows or fewer
+        // writes its definition levels bit-packed when there is a mask).
         let mut few = df.slice(1, 5);
         let text = Utf8ViewArray::from_slice([Some("a"), Some("b"), Some("a"), Some("c"), Some("a")])
             .with_validity(Some(polars_arrow::bitmap::Bitmap::new_with_value(true, 5)));

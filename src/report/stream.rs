@@ -141,7 +141,7 @@ impl ViewSink {
                 Ok(Some(path))
             }
             Target::Parquet { path, tmp, sink } => {
-                let sink = sink.ok_or_else(|| Error::usage("a view written in parts got no part"))?;
+                let sink = sink.ok_or_else(|| Error::internal("a view written in parts got no part"))?;
                 let mut w = sink.finish()?;
                 w.flush().map_err(|e| Error::io(&path, e))?;
                 drop(w);
