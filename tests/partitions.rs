@@ -230,3 +230,63 @@ fn parquet_views_of_more_than_one_row_group_are_the_same_in_partitions() {
     assert!(rows > 131_072, "{rows} intervals: one row group only");
     assert!(whole == parts, "intervals.parquet differs in partitions");
 }
+
+#[test]
+fn the_largest_views_streamed_in_parts_are_the_bytes_of_the_whole_views() {
+    // `report --out DIR` hands the exceptions and intervals views to their files a part of
+    // agents at a time (`views::Streamed`); here in parts of 500 rows, so each view is many
+    // parts, which must give the bytes of the view written whole, in every row format.
+    use adhere::adherence::views::{PartSink, Streamed};
+    use adhere::adherence::{Engine, Options, ViewName};
+    use adhere::report::stream::ViewSink;
+    use adhere::report::{exporter, parquet::Parquet, Format, Output};
+    let d = data();
+    let rules = adhere::rules::Rules::load(&d.join("rules.toml")).unwrap();
+    let rows = adhere::schedule::read_files(&[d.join("schedule.csv")], None, &Default::default()).unwrap();
+    let activity = Activity::load(&[d.join("store")], &LoadOptions::default()).unwrap();
+    let opts = Options { views: ViewName::ALL.to_vec(), ..Default::default() };
+    let engine = Engine::new(&activity, &rows.rows, &rules, &opts).unwrap();
+    let whole = engine.report().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    for format in [Format::Csv, Format::Json, Format::Ndjson, Format::Parquet] {
+        let path = |v: ViewName, how: &str| out.path().join(format!("{}-{how}.{}", v.name(), format.extension()));
+        let mut sinks = [ViewName::Exceptions, ViewName::Intervals].map(|v| ViewSink::create(format, Some(&path(v, "parts"))).unwrap());
+        let mut parts = [0usize; 2];
+        {
+            let [exc, ivl] = &mut sinks;
+            let [exc_parts, ivl_parts] = &mut parts;
+            let mut exc_push = |df: &polars::prelude::DataFrame| {
+                *exc_parts += 1;
+                exc.append(df)
+            };
+            let mut ivl_push = |df: &polars::prelude::DataFrame| {
+                *ivl_parts += 1;
+                ivl.append(df)
+            };
+            let streamed = Streamed {
+                exceptions: Some(&mut exc_push as PartSink<'_>),
+                intervals: Some(&mut ivl_push as PartSink<'_>),
+                part_rows: 500,
+            };
+            let report = engine.report_streamed(streamed).unwrap();
+            assert_eq!((report.exceptions.height(), report.intervals.height()), (0, 0), "streamed views are not kept");
+            assert!(report.shifts == whole.shifts, "the other views are the same");
+        }
+        for s in sinks {
+            s.finish().unwrap();
+        }
+        for (k, v) in [ViewName::Exceptions, ViewName::Intervals].into_iter().enumerate() {
+            let frame = whole.view(v);
+            assert!(parts[k] > 3 && frame.height() > 2_000, "{}: {} rows in {} parts", v.name(), frame.height(), parts[k]);
+            let at = path(v, "whole");
+            if format == Format::Parquet {
+                Parquet::write_file(frame, &at).unwrap();
+            } else {
+                let mut f = std::fs::File::create(&at).unwrap();
+                exporter(format).unwrap().write_to(&Output { view: v, frame, report: Some(&whole) }, &mut f).unwrap();
+            }
+            let (a, b) = (std::fs::read(&at).unwrap(), std::fs::read(path(v, "parts")).unwrap());
+            assert!(a == b, "{} in {} parts differs from the whole view ({:?})", v.name(), parts[k], format);
+        }
+    }
+}

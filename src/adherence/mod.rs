@@ -343,6 +343,12 @@ impl<'a> Engine<'a> {
 
     /// Runs the sweep over every schedule agent and assembles the views.
     pub fn report(&self) -> Result<Report> {
+        self.report_streamed(views::Streamed::default())
+    }
+
+    /// [`Engine::report`], with the views in `streamed` handed to their sinks a part at a
+    /// time (and left empty in the report).
+    pub fn report_streamed(&self, streamed: views::Streamed<'_>) -> Result<Report> {
         let activity = self.activity;
         let input = self.sweep_input(false);
         let results: Vec<sweep::AgentResult> = crate::timing::stage("engine: sweep", || {
@@ -410,7 +416,7 @@ impl<'a> Engine<'a> {
             rayon::join(|| states_view(&per_agent), || productivity_view(&per_agent))
         };
         let (assembled, (states_df, productivity_df)) =
-            rayon::join(|| crate::timing::stage("engine: assemble views", || views::assemble(&ctx)), by_day);
+            rayon::join(|| crate::timing::stage("engine: assemble views", || views::assemble(&ctx, streamed)), by_day);
         let mut report = assembled?;
         if let Some(df) = states_df? {
             report.states = df;

@@ -27,6 +27,72 @@ pub struct Context<'a> {
     pub rules: &'a Rules,
 }
 
+/// Takes a part of a view (its rows for some agents, in order) as it is built.
+pub type PartSink<'s> = &'s mut (dyn FnMut(&DataFrame) -> Result<()> + Send);
+
+/// The two largest views (a row per exception, a row per agent interval: millions of rows a
+/// month) can be handed to their files a part at a time as they are built, instead of being
+/// kept whole in the report (which then holds them empty). Only a part's rows are in memory
+/// at once, and its columns' memory is reused by the next part: fresh memory costs a page
+/// fault per 4 KiB, which on the reference VM is the largest single cost of a large report
+/// (BENCHMARKS.md, "Seventh round"). The file's bytes are the same either way.
+pub struct Streamed<'s> {
+    pub exceptions: Option<PartSink<'s>>,
+    pub intervals: Option<PartSink<'s>>,
+    /// About this many rows in a part: [`PART_ROWS`] (tests ask for smaller parts).
+    pub part_rows: usize,
+}
+
+impl Default for Streamed<'_> {
+    fn default() -> Self {
+        Streamed { exceptions: None, intervals: None, part_rows: PART_ROWS }
+    }
+}
+
+/// About this many rows in a part of a streamed view (two Parquet row groups).
+const PART_ROWS: usize = 2 * 131_072;
+
+/// Consecutive agent ranges of `part_rows` rows or a little more each (`rows(a)`: agent
+/// a's; the last range may have fewer), at least one (an empty view is still one, empty,
+/// part).
+fn agent_parts(agents: usize, part_rows: usize, rows: impl Fn(usize) -> usize) -> Vec<std::ops::Range<usize>> {
+    let mut parts = Vec::new();
+    let (mut start, mut acc) = (0, 0);
+    for a in 0..agents {
+        acc += rows(a);
+        if acc >= part_rows.max(1) {
+            parts.push(start..a + 1);
+            (start, acc) = (a + 1, 0);
+        }
+    }
+    if start < agents || parts.is_empty() {
+        parts.push(start..agents);
+    }
+    parts
+}
+
+/// Builds a view whole, or hands it to `sink` in parts of agents (`rows(a)`: agent a's rows).
+fn whole_or_parts(
+    ctx: &Context,
+    sink: Option<PartSink<'_>>,
+    part_rows: usize,
+    rows: impl Fn(usize) -> usize,
+    frame: impl Fn(std::ops::Range<usize>) -> Result<DataFrame> + Sync,
+) -> Result<DataFrame> {
+    let Some(sink) = sink else {
+        return frame(0..ctx.results.len());
+    };
+    // Each part is built while the one before is written.
+    let mut built: Option<DataFrame> = None;
+    for part in agent_parts(ctx.results.len(), part_rows, rows) {
+        let (next, written) = rayon::join(|| frame(part), || built.take().map_or(Ok(()), |df| sink(&df)));
+        written?;
+        built = Some(next?);
+    }
+    built.map_or(Ok(()), |df| sink(&df))?;
+    Ok(DataFrame::empty())
+}
+
 /// `100 · num / den`, null when `den` is 0. The roll-ups use the same formula in Polars.
 pub fn pct(num: Ms, den: Ms) -> Option<f64> {
     (den != 0).then(|| 100.0 * num as f64 / den as f64)
@@ -182,8 +248,10 @@ fn keyed_text_column<K: Copy + Sync>(name: &str, values: &[Option<&str>], keys: 
     Ok(StringChunked::with_chunk(name.into(), column).into_column())
 }
 
-/// Builds every view but `states`.
-pub fn assemble(ctx: &Context) -> Result<Report> {
+/// Builds every view but `states` (and `productivity`); the views in `streamed` go to their
+/// sinks and are left empty in the report.
+pub fn assemble(ctx: &Context, streamed: Streamed<'_>) -> Result<Report> {
+    let Streamed { exceptions: exceptions_sink, intervals: intervals_sink, part_rows } = streamed;
     let sh = ctx.shifts;
     let id = Identity::new(ctx);
 
@@ -304,8 +372,18 @@ pub fn assemble(ctx: &Context) -> Result<Report> {
         || crate::timing::stage("views: shifts, agents, teams", shift_views),
         || {
             rayon::join(
-                || crate::timing::stage("views: exceptions", || exceptions_frame(ctx, &id)),
-                || crate::timing::stage("views: intervals", || intervals_frame(ctx, &id)),
+                || {
+                    crate::timing::stage("views: exceptions", || {
+                        let rows = |a: usize| ctx.results[a].exceptions.start.len();
+                        whole_or_parts(ctx, exceptions_sink, part_rows, rows, |agents| exceptions_frame(ctx, &id, agents))
+                    })
+                },
+                || {
+                    crate::timing::stage("views: intervals", || {
+                        let rows = |a: usize| ctx.results[a].intervals.start.len();
+                        whole_or_parts(ctx, intervals_sink, part_rows, rows, |agents| intervals_frame(ctx, &id, agents))
+                    })
+                },
             )
         },
     );
@@ -460,9 +538,11 @@ fn overall_from(all: &DataFrame) -> Result<Overall> {
     })
 }
 
-fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
+/// The exceptions view's rows of schedule agents `agents`.
+fn exceptions_frame(ctx: &Context, id: &Identity, agents_of: std::ops::Range<usize>) -> Result<DataFrame> {
     let sh = ctx.shifts;
-    let total: usize = ctx.results.iter().map(|r| r.exceptions.start.len()).sum();
+    let results = &ctx.results[agents_of.clone()];
+    let total: usize = results.iter().map(|r| r.exceptions.start.len()).sum();
     // Columns filled in their final types, as in the intervals view.
     let mut agents = Vec::with_capacity(total);
     let mut shifts = Vec::with_capacity(total);
@@ -471,7 +551,7 @@ fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
         (Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total), Vec::with_capacity(total));
     let mut dur: Vec<f64> = Vec::with_capacity(total);
     let (mut rows, mut states) = (Vec::with_capacity(total), Vec::with_capacity(total));
-    for (a, r) in ctx.results.iter().enumerate() {
+    for (a, r) in agents_of.zip(results) {
         let e = &r.exceptions;
         for i in 0..e.start.len() {
             let s = e.shift[i] as usize;
@@ -514,15 +594,22 @@ fn exceptions_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     Ok(DataFrame::new(n, cols)?)
 }
 
-fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
+/// The intervals view's rows of schedule agents `agents_of`.
+fn intervals_frame(ctx: &Context, id: &Identity, agents_of: std::ops::Range<usize>) -> Result<DataFrame> {
     let sh = ctx.shifts;
-    let total: usize = ctx.results.iter().map(|r| r.intervals.start.len()).sum();
+    let results = &ctx.results[agents_of.clone()];
+    let total: usize = results.iter().map(|r| r.intervals.start.len()).sum();
     // The view's columns are filled in their final types (a month of W1 is 7–8 million
     // rows: every intermediate copy is memory the kernel must map and zero), each column by
     // its own task, side by side.
-    fn fill<T: Send>(ctx: &Context, total: usize, f: impl Fn(usize, &IntervalRows, &mut Vec<T>)) -> Vec<T> {
+    fn fill<T: Send>(
+        agents: &std::ops::Range<usize>,
+        results: &[AgentResult],
+        total: usize,
+        f: impl Fn(usize, &IntervalRows, &mut Vec<T>),
+    ) -> Vec<T> {
         let mut v = Vec::with_capacity(total);
-        for (a, r) in ctx.results.iter().enumerate() {
+        for (a, r) in agents.clone().zip(results) {
             f(a, &r.intervals, &mut v);
         }
         v
@@ -532,24 +619,24 @@ fn intervals_frame(ctx: &Context, id: &Identity) -> Result<DataFrame> {
     let [mut sched, mut inn, mut out, mut unk]: [Vec<f64>; 4] = Default::default();
     let mut adh = None;
     rayon::scope(|s| {
-        s.spawn(|_| agents = fill(ctx, total, |a, iv, v| v.extend(std::iter::repeat_n(a, iv.start.len()))));
-        s.spawn(|_| day = fill(ctx, total, |_, iv, v| v.extend(iv.day.iter().map(|&d| d as i32))));
+        s.spawn(|_| agents = fill(&agents_of, results, total, |a, iv, v| v.extend(std::iter::repeat_n(a, iv.start.len()))));
+        s.spawn(|_| day = fill(&agents_of, results, total, |_, iv, v| v.extend(iv.day.iter().map(|&d| d as i32))));
         // Minute of the local day of the interval's start.
         s.spawn(|_| {
-            local_time = fill(ctx, total, |a, iv, v| {
+            local_time = fill(&agents_of, results, total, |a, iv, v| {
                 let zone = &ctx.schedule.zones[sh.agent_zone[a] as usize];
                 v.extend(iv.start.iter().map(|&s| (zone.local_ms(s).rem_euclid(crate::time::DAY) / crate::time::MINUTE) as u16))
             })
         });
-        s.spawn(|_| start = fill(ctx, total, |_, iv, v| v.extend_from_slice(&iv.start)));
-        s.spawn(|_| end = fill(ctx, total, |_, iv, v| v.extend_from_slice(&iv.end)));
-        s.spawn(|_| sched = fill(ctx, total, |_, iv, v| v.extend(iv.scheduled.iter().copied().map(ms_to_seconds))));
-        s.spawn(|_| inn = fill(ctx, total, |_, iv, v| v.extend(iv.in_adherence.iter().copied().map(ms_to_seconds))));
-        s.spawn(|_| out = fill(ctx, total, |_, iv, v| v.extend(iv.out_of_adherence.iter().copied().map(ms_to_seconds))));
-        s.spawn(|_| unk = fill(ctx, total, |_, iv, v| v.extend(iv.unknown.iter().copied().map(ms_to_seconds))));
+        s.spawn(|_| start = fill(&agents_of, results, total, |_, iv, v| v.extend_from_slice(&iv.start)));
+        s.spawn(|_| end = fill(&agents_of, results, total, |_, iv, v| v.extend_from_slice(&iv.end)));
+        s.spawn(|_| sched = fill(&agents_of, results, total, |_, iv, v| v.extend(iv.scheduled.iter().copied().map(ms_to_seconds))));
+        s.spawn(|_| inn = fill(&agents_of, results, total, |_, iv, v| v.extend(iv.in_adherence.iter().copied().map(ms_to_seconds))));
+        s.spawn(|_| out = fill(&agents_of, results, total, |_, iv, v| v.extend(iv.out_of_adherence.iter().copied().map(ms_to_seconds))));
+        s.spawn(|_| unk = fill(&agents_of, results, total, |_, iv, v| v.extend(iv.unknown.iter().copied().map(ms_to_seconds))));
         s.spawn(|_| {
             let mut b = PrimitiveChunkedBuilder::<Float64Type>::new("adherence_pct".into(), total);
-            for r in ctx.results.iter() {
+            for r in results {
                 for (&i, &o) in r.intervals.in_adherence.iter().zip(&r.intervals.out_of_adherence) {
                     b.append_option(pct(i, i + o));
                 }
@@ -597,4 +684,23 @@ pub fn states_frame<'a>(activity: &'a Activity, labels: &'a [AgentLabel], rows: 
         seconds("logged_in_seconds", rows.logged_in.clone()),
     ];
     Ok(DataFrame::new(n, cols)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::agent_parts;
+
+    #[test]
+    fn agent_parts_cut_after_the_agent_that_fills_a_part() {
+        // Rows per agent 3, 0, 5, 1, 4, 2 with parts of 4 rows: 3 + 0 + 5 = 8 ≥ 4 ends the
+        // first part after agent 2; 1 + 4 = 5 ends the second after agent 4; agent 5's 2
+        // rows are the last, short, part.
+        let rows = [3, 0, 5, 1, 4, 2];
+        assert_eq!(agent_parts(6, 4, |a| rows[a]), vec![0..3, 3..5, 5..6]);
+        // A part that ends exactly on the last agent leaves no empty part after it.
+        assert_eq!(agent_parts(2, 4, |a| [2, 2][a]), vec![0..2]);
+        // No agents (or no rows): one empty part, so that the file still gets its columns.
+        assert_eq!(agent_parts(0, 4, |_| 0), vec![0..0]);
+        assert_eq!(agent_parts(3, 4, |_| 0), vec![0..3]);
+    }
 }

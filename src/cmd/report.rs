@@ -159,7 +159,35 @@ pub fn run(args: Args) -> Result<u8> {
     let engine = crate::timing::stage("engine: prepare (matching, timelines)", || {
         Engine::with_shifts(&activity, &sched.rows, &rules, &opts, prepared)
     });
-    let mut report = engine.report()?;
+    // The two largest views, when they go to files in a format written a part at a time,
+    // are handed to their files as they are built (`views::Streamed`), not kept whole.
+    let streams = if args.format.is_document() || crate::report::stream::needs_whole_report(args.format).is_some() {
+        Vec::new()
+    } else {
+        common::view_targets(&run.views, args.view, args.format, args.out.as_deref())?
+    };
+    let stream_to = |view: ViewName| -> Result<Option<(PathBuf, ViewSink)>> {
+        match streams.iter().find(|(v, _)| *v == view) {
+            Some((_, Some(path))) => Ok(Some((path.clone(), ViewSink::create(args.format, Some(path))?))),
+            _ => Ok(None),
+        }
+    };
+    let (mut exceptions_file, mut intervals_file) = (stream_to(ViewName::Exceptions)?, stream_to(ViewName::Intervals)?);
+    let mut exceptions_push = exceptions_file.as_mut().map(|(_, s)| move |df: &polars::prelude::DataFrame| s.append(df));
+    let mut intervals_push = intervals_file.as_mut().map(|(_, s)| move |df: &polars::prelude::DataFrame| s.append(df));
+    let streamed = adherence::views::Streamed {
+        exceptions: exceptions_push.as_mut().map(|f| f as adherence::views::PartSink<'_>),
+        intervals: intervals_push.as_mut().map(|f| f as adherence::views::PartSink<'_>),
+        ..Default::default()
+    };
+    let mut report = engine.report_streamed(streamed)?;
+    let mut done = Vec::new();
+    for (view, file) in [(ViewName::Exceptions, exceptions_file), (ViewName::Intervals, intervals_file)] {
+        if let Some((path, sink)) = file {
+            sink.finish()?;
+            done.push((view, path));
+        }
+    }
     report.warnings.extend(run_warnings(&engine.shifts.agent_key, &engine.matches, &activity, &sched));
     common::print_warnings(&report.warnings);
     let mut doc = Document::new(&rules, Targets::new(&rules, args.fail_under));
@@ -170,7 +198,9 @@ pub fn run(args: Args) -> Result<u8> {
     let written = if args.format.is_document() {
         common::write_document(&report, &doc, args.format, args.out.as_deref())?
     } else {
-        crate::timing::stage("write views", || common::write_views(&report, &run.views, args.view, args.format, args.out.as_deref()))?
+        crate::timing::stage("write views", || {
+            common::write_views(&report, &run.views, args.view, args.format, args.out.as_deref(), &done)
+        })?
     };
     let code = finish(&args, &rules, &report, &doc, &written)?;
     // The process ends here: leave the gigabytes of a large report to the OS rather than

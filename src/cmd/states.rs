@@ -97,7 +97,7 @@ pub fn run(args: Args) -> Result<u8> {
         names: Default::default(),
         shift_figures: Default::default(),
     };
-    let written = common::write_views(&report, &[view], Some(view), args.format, args.out.as_deref())?;
+    let written = common::write_views(&report, &[view], Some(view), args.format, args.out.as_deref(), &[])?;
     for p in &written {
         eprintln!("wrote {}", p.display());
     }

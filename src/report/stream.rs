@@ -1,7 +1,9 @@
-//! Views written a part at a time, for reports computed in agent partitions
-//! (`adherence::partition`): each part's rows are appended as soon as they are computed, so
-//! no view is ever whole in memory. The file appears at its path only when [`ViewSink::finish`]
-//! renames it into place; a run that fails leaves nothing half-written.
+//! Views written a part at a time: every view of a report computed in agent partitions
+//! (`adherence::partition`), and the two largest views (exceptions, intervals) of a report in
+//! one piece (`adherence::views::Streamed`). Each part's rows are appended as soon as they
+//! are computed, so such a view is never whole in memory. The file appears at its path only
+//! when [`ViewSink::finish`] renames it into place; a run that fails leaves nothing
+//! half-written.
 //!
 //! The bytes are those of the one-piece writers: the same header, separators and cells,
 //! whatever the number of parts (the partition tests compare them byte for byte).
@@ -18,7 +20,8 @@ use super::{publish, temp_beside, Format};
 use crate::error::{Error, Result};
 
 enum Target {
-    Stdout(std::io::BufWriter<std::io::StdoutLock<'static>>),
+    /// Not locked (a lock cannot move between threads): each flush of the buffer locks.
+    Stdout(std::io::BufWriter<std::io::Stdout>),
     File {
         path: PathBuf,
         tmp: tempfile::NamedTempFile,
@@ -61,7 +64,7 @@ impl ViewSink {
         let target = match path {
             // `cmd::common::view_targets` gives binary formats a file, always.
             None if format.is_binary() => return Err(Error::usage("binary output needs --out FILE or --out DIR")),
-            None => Target::Stdout(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
+            None => Target::Stdout(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout())),
             Some(path) => {
                 if format.is_binary() {
                     Target::Parquet { path: path.to_path_buf(), tmp: temp_beside(path)?, sink: None }
