@@ -1,8 +1,9 @@
 //! Benchmarks of every stage on data from `adhere simulate` (31 days): parsing API pages into
-//! the events frame, building timelines, reading schedules into shifts, the adherence sweep
-//! with every view, writing each view, and the whole report from files to files. The fetch
-//! store (`simulate --store`) is read too, and the whole report from it is also run in
-//! three agent partitions.
+//! the events frame, reading the fetch store, building timelines, reading schedules into
+//! shifts, the adherence sweep with every view, and writing each view. The whole report is
+//! measured as users run it: the `adhere report` command (the release binary cargo builds
+//! for this bench) writing every view as Parquet from the API pages, from the store, and
+//! from the store in three agent partitions.
 //!
 //! Sizes come from `ADHERE_BENCH_AGENTS` (default `100,1000`; the reference workload W1 is
 //! `10000`). Data is simulated once into `target/bench-data/`. Run with
@@ -14,14 +15,17 @@ use std::time::Duration;
 use adhere::activity::timeline::Timelines;
 use adhere::activity::{Activity, LoadOptions};
 use adhere::adherence::{self, Options, ViewName};
-use adhere::report::stream::ViewSink;
-use adhere::report::{exporter, write_atomic, Format, Output};
+use adhere::report::{exporter, Format, Output};
 use adhere::rules::Rules;
 use adhere::schedule::{self, ReadOptions, Shifts};
 use adhere::simulate::{simulate, SimConfig};
 use adhere::time::MINUTE;
-use adherence::partition::{self, StoreInput};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+// The allocator of the `adhere` binary (src/main.rs), so that the stages allocate as they do
+// there.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const DAYS: u32 = 31;
 
@@ -110,45 +114,36 @@ fn stages(c: &mut Criterion) {
             g.finish();
         }
 
+        // The whole report, as users run it: `adhere report` writing every view as Parquet.
         let out = tempfile::tempdir().unwrap();
-        let mut g = group(c, "full_report_every_view", agents);
-        g.bench_with_input(BenchmarkId::from_parameter(agents), &dir, |b, dir| {
-            b.iter(|| {
-                let (activity, sched, rules) = inputs(dir);
-                let report = adherence::compute(&activity, &sched.rows, &rules, &Options::default()).unwrap();
-                for view in ViewName::ALL {
-                    let bytes = exporter(Format::Json)
-                        .unwrap()
-                        .serialize(&Output { view, frame: report.view(view), report: Some(&report) })
+        for (name, activity_dir, extra) in [
+            ("full_report_every_view", "activity", &[][..]),
+            ("full_report_store_every_view", "store", &[][..]),
+            ("full_report_store_partitions_3", "store", &["--partitions", "3"][..]),
+        ] {
+            let mut g = group(c, name, agents);
+            g.bench_with_input(BenchmarkId::from_parameter(agents), &dir, |b, dir| {
+                b.iter(|| {
+                    let status = std::process::Command::new(env!("CARGO_BIN_EXE_adhere"))
+                        .arg("report")
+                        .arg("--activity")
+                        .arg(dir.join(activity_dir))
+                        .arg("--schedule")
+                        .arg(dir.join("schedule.csv"))
+                        .arg("--rules")
+                        .arg(dir.join("rules.toml"))
+                        .args(["--format", "parquet", "--out"])
+                        .arg(format!("{}/", out.path().display()))
+                        .args(extra)
+                        .stdout(std::process::Stdio::null())
+                        .stderr(std::process::Stdio::null())
+                        .status()
                         .unwrap();
-                    write_atomic(&out.path().join(format!("{}.json", view.name())), &bytes).unwrap();
-                }
-            })
-        });
-        g.finish();
-
-        let mut g = group(c, "full_report_store_partitions_3", agents);
-        g.bench_with_input(BenchmarkId::from_parameter(agents), &dir, |b, dir| {
-            b.iter(|| {
-                let rules = Rules::load(&dir.join("rules.toml")).unwrap();
-                let sched = schedule::read_files(&[dir.join("schedule.csv")], None, &ReadOptions::default()).unwrap();
-                let store = dir.join("store");
-                let enrich = |_: &mut Activity| {};
-                let input = StoreInput { dir: &store, load: LoadOptions::default(), enrich: &enrich };
-                let mut sinks: Vec<(ViewName, ViewSink)> = ViewName::ALL
-                    .iter()
-                    .map(|&v| (v, ViewSink::create(Format::Parquet, Some(&out.path().join(format!("{}.parquet", v.name())))).unwrap()))
-                    .collect();
-                let mut sink = |v: ViewName, df: &polars::prelude::DataFrame| -> adhere::Result<()> {
-                    sinks.iter_mut().find(|(w, _)| *w == v).expect("every view").1.append(df)
-                };
-                partition::report_in_partitions(&input, &sched.rows, &rules, &Options::default(), 3, &mut sink).unwrap();
-                for (_, s) in sinks {
-                    s.finish().unwrap();
-                }
-            })
-        });
-        g.finish();
+                    assert!(status.success(), "{name}: adhere report failed");
+                })
+            });
+            g.finish();
+        }
     }
 }
 

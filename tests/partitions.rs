@@ -290,3 +290,47 @@ fn the_largest_views_streamed_in_parts_are_the_bytes_of_the_whole_views() {
         }
     }
 }
+
+#[test]
+fn views_streamed_to_files_by_the_command_are_the_views_written_whole_to_stdout() {
+    // `report --out DIR/` streams exceptions and intervals to their files as they are built;
+    // `--view V` without `--out` writes V whole to stdout. Both must give the same bytes, with
+    // the default part size (one part here) and with parts of 700 rows (many parts).
+    let d = data();
+    let schedule = d.join("schedule.csv");
+    let run = |format: &str, part_rows: Option<&str>| {
+        let out = tempfile::tempdir().unwrap();
+        let mut c = report_cmd(d, "activity", &schedule);
+        c.args(["--format", format, "--out"]).arg(format!("{}/", out.path().display()));
+        if let Some(n) = part_rows {
+            c.env("ADHERE_STREAM_PART_ROWS", n);
+        }
+        c.assert().success();
+        let read = |v: &str| std::fs::read(out.path().join(format!("{v}.{format}"))).unwrap();
+        (read("exceptions"), read("intervals"))
+    };
+    for format in ["csv", "json", "ndjson"] {
+        let whole = |view: &str| {
+            let o = report_cmd(d, "activity", &schedule).args(["--format", format, "--view", view]).output().unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            o.stdout
+        };
+        let (exceptions, intervals) = (whole("exceptions"), whole("intervals"));
+        assert!(exceptions.len() > 50_000 && intervals.len() > 50_000, "real views: {} and {} bytes", exceptions.len(), intervals.len());
+        for part_rows in [None, Some("700")] {
+            let (e, i) = run(format, part_rows);
+            assert!(e == exceptions, "{format}, parts of {part_rows:?} rows: exceptions differs from stdout");
+            assert!(i == intervals, "{format}, parts of {part_rows:?} rows: intervals differs from stdout");
+        }
+    }
+    // Parquet has no stdout: many parts against one.
+    assert!(run("parquet", None) == run("parquet", Some("700")), "parquet views differ in parts of 700 rows");
+    // The setting is read, and a bad value is refused before any work.
+    let o = report_cmd(d, "activity", &schedule)
+        .args(["--format", "csv", "--view", "exceptions"])
+        .env("ADHERE_STREAM_PART_ROWS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ADHERE_STREAM_PART_ROWS=\"0\" must be a whole number of rows above 0"));
+}

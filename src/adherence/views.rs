@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use polars::prelude::*;
+use polars_arrow::array::{Array, Utf8ViewArray};
 
 use super::states::{AgentLabel, StateRows};
 use super::sweep::{AgentResult, IntervalRows};
@@ -124,128 +125,160 @@ fn seconds_opt(name: &str, ms: Vec<Option<Ms>>) -> Column {
     Column::new(name.into(), ms.into_iter().map(|m| m.map(ms_to_seconds)).collect::<Vec<Option<f64>>>())
 }
 
-/// Identity of each schedule agent.
-struct Identity {
+/// Identity of each schedule agent and each shift, its text columns as dictionaries found
+/// once per report: the shift views and every part of a streamed view gather from them.
+struct Identity<'a> {
     agent_id: Vec<Option<i64>>,
-    employee_id: Vec<Option<String>>,
-    login_name: Vec<Option<String>>,
-    group_text: Vec<Option<String>>,
-    team: Vec<Option<String>>,
-    timezone: Vec<String>,
+    /// The LivePerson agent group of each schedule agent (its team when neither the shift
+    /// nor the schedule names one).
+    group_text: Vec<Option<&'a str>>,
+    agent: TextDict,
+    employee_id: TextDict,
+    login_name: TextDict,
+    /// Per schedule agent: the schedule's team, else the agent group; the agent's zone.
+    team: TextDict,
+    timezone: TextDict,
+    /// Per shift: its own team, else its agent's group; the shift's zone.
+    shift_team: TextDict,
+    shift_timezone: TextDict,
 }
 
-impl Identity {
-    fn new(ctx: &Context) -> Identity {
-        let sh = ctx.shifts;
-        let agent = |a: usize| ctx.matches[a].map(|i| &ctx.activity.agents[i]);
-        let group_text: Vec<Option<String>> = (0..sh.agents()).map(|a| agent(a).and_then(|x| x.team.clone())).collect();
-        Identity {
-            agent_id: (0..sh.agents()).map(|a| agent(a).map(|x| x.agent_id)).collect(),
-            employee_id: (0..sh.agents()).map(|a| agent(a).and_then(|x| x.employee_id.clone())).collect(),
-            login_name: (0..sh.agents()).map(|a| agent(a).and_then(|x| x.login_name.clone())).collect(),
-            team: (0..sh.agents()).map(|a| sh.agent_team[a].clone().or_else(|| group_text[a].clone())).collect(),
-            timezone: (0..sh.agents()).map(|a| ctx.schedule.zones[sh.agent_zone[a] as usize].name().to_string()).collect(),
-            group_text,
+impl<'a> Identity<'a> {
+    fn new(ctx: &Context<'a>) -> Result<Identity<'a>> {
+        let (sh, schedule, activity) = (ctx.shifts, ctx.schedule, ctx.activity);
+        let n = sh.agents();
+        let agent = |a: usize| ctx.matches[a].map(|i| &activity.agents[i]);
+        let group_text: Vec<Option<&'a str>> = (0..n).map(|a| agent(a).and_then(|x| x.team.as_deref())).collect();
+        let per_agent = |value: &dyn Fn(usize) -> Option<&'a str>| TextDict::new(&(0..n).map(value).collect::<Vec<_>>());
+        let mut team_of_shift: Vec<Option<&str>> = vec![None; sh.shift_team.len()];
+        for (a, group) in group_text.iter().enumerate() {
+            for s in sh.shifts_of(a) {
+                team_of_shift[s] = sh.shift_team[s].as_deref().or(*group);
+            }
         }
+        let zone_of_shift: Vec<Option<&str>> = sh.shift_zone.iter().map(|&z| Some(schedule.zones[z as usize].name())).collect();
+        Ok(Identity {
+            agent_id: (0..n).map(|a| agent(a).map(|x| x.agent_id)).collect(),
+            agent: per_agent(&|a| Some(sh.agent_key[a].as_str()))?,
+            employee_id: per_agent(&|a| agent(a).and_then(|x| x.employee_id.as_deref()))?,
+            login_name: per_agent(&|a| agent(a).and_then(|x| x.login_name.as_deref()))?,
+            team: per_agent(&|a| sh.agent_team[a].as_deref().or(group_text[a]))?,
+            timezone: per_agent(&|a| Some(schedule.zones[sh.agent_zone[a] as usize].name()))?,
+            shift_team: TextDict::new(&team_of_shift)?,
+            shift_timezone: TextDict::new(&zone_of_shift)?,
+            group_text,
+        })
     }
 }
 
-/// Text values looked up by key: row `i` of a column is `values[keys[i]]`.
-struct Keyed<'a> {
-    keys: &'a [usize],
-    values: Vec<Option<&'a str>>,
-}
-
-/// Identity columns for rows that belong to schedule agents `agents`, with team and zone
-/// looked up per row.
-fn identity_columns(ctx: &Context, id: &Identity, agents: &[usize], team: Keyed, timezone: Keyed) -> Result<Vec<Column>> {
-    let per_agent = |name: &str, values: Vec<Option<&str>>| keyed_text_column(name, &values, agents, |a| a);
-    let n = ctx.shifts.agents();
+/// Identity columns for rows of schedule agents `agents`, with team and zone from `team` and
+/// `timezone` by each row's key in `keys` (its agent, or its shift).
+fn identity_columns(id: &Identity, agents: &[usize], keys: &[usize], team: &TextDict, timezone: &TextDict) -> Result<Vec<Column>> {
     Ok(vec![
-        per_agent("agent", (0..n).map(|a| Some(ctx.shifts.agent_key[a].as_str())).collect())?,
+        id.agent.column("agent", agents, |a| a)?,
         Int64Chunked::from_iter_options("agent_id".into(), agents.iter().map(|&a| id.agent_id[a])).into_column(),
-        per_agent("employee_id", id.employee_id.iter().map(Option::as_deref).collect())?,
-        per_agent("login_name", id.login_name.iter().map(Option::as_deref).collect())?,
-        keyed_text_column("team", &team.values, team.keys, |k| k)?,
-        keyed_text_column("timezone", &timezone.values, timezone.keys, |k| k)?,
+        id.employee_id.column("employee_id", agents, |a| a)?,
+        id.login_name.column("login_name", agents, |a| a)?,
+        team.column("team", keys, |k| k)?,
+        timezone.column("timezone", keys, |k| k)?,
     ])
 }
 
 /// Identity columns for rows of schedule agents `agents` with the agent's own team and zone.
-fn agent_identity_columns(ctx: &Context, id: &Identity, agents: &[usize]) -> Result<Vec<Column>> {
-    let team = Keyed { keys: agents, values: id.team.iter().map(Option::as_deref).collect() };
-    let timezone = Keyed { keys: agents, values: id.timezone.iter().map(|z| Some(z.as_str())).collect() };
-    identity_columns(ctx, id, agents, team, timezone)
+fn agent_identity_columns(id: &Identity, agents: &[usize]) -> Result<Vec<Column>> {
+    identity_columns(id, agents, agents, &id.team, &id.timezone)
 }
 
 /// Identity columns for rows of shifts `shifts` (of agents `agents`) with the shift's team and
 /// zone.
 fn shift_identity_columns(ctx: &Context, id: &Identity, agents: &[usize], shifts: &[usize]) -> Result<Vec<Column>> {
-    let sh = ctx.shifts;
-    // The team of every shift: its own, else its agent's group.
-    let mut team_of_shift: Vec<Option<&str>> = vec![None; sh.shift_team.len()];
-    for a in 0..sh.agents() {
-        for s in sh.shifts_of(a) {
-            team_of_shift[s] = sh.shift_team[s].as_deref().or(id.group_text[a].as_deref());
-        }
-    }
-    debug_assert!(agents.iter().zip(shifts).all(|(&a, &s)| sh.shifts_of(a).contains(&s)));
-    let team = Keyed { keys: shifts, values: team_of_shift };
-    let timezone = Keyed { keys: shifts, values: sh.shift_zone.iter().map(|&z| Some(ctx.schedule.zones[z as usize].name())).collect() };
-    identity_columns(ctx, id, agents, team, timezone)
+    debug_assert!(agents.iter().zip(shifts).all(|(&a, &s)| ctx.shifts.shifts_of(a).contains(&s)));
+    identity_columns(id, agents, shifts, &id.shift_team, &id.shift_timezone)
 }
 
-/// A text column whose row `i` is `values[keys[i]]`. The values repeat a lot (identity
-/// fields, tokens): each distinct one is stored once and the rows gather views of it, so a
-/// month of intervals does not hold the agent's name millions of times; and the distinct
-/// values are found once per key (agent, shift, token), not once per row.
-fn keyed_text_column<K: Copy + Sync>(name: &str, values: &[Option<&str>], keys: &[K], key: impl Fn(K) -> usize + Sync) -> Result<Column> {
-    use polars_arrow::array::{Array, Utf8ViewArray};
-    use polars_arrow::bitmap::Bitmap;
-    use rayon::prelude::*;
-    let mut dict: Vec<Option<&str>> = Vec::new();
-    let mut pos: HashMap<Option<&str>, u32, foldhash::fast::RandomState> = HashMap::default();
-    let of_key: Vec<u32> = values
-        .iter()
-        .map(|&v| {
-            *pos.entry(v).or_insert_with(|| {
-                dict.push(v);
-                (dict.len() - 1) as u32
+/// The distinct values of a text column whose rows are keyed by something that repeats (an
+/// agent, a shift, a schedule row, a token), found once: each distinct value is stored once
+/// and a column's rows gather views of it, so a month of intervals does not hold the agent's
+/// name millions of times, and the values are hashed once per key, not once per row, nor
+/// once per part of a streamed view.
+struct TextDict {
+    /// The distinct values (None when there are no keys at all).
+    values: Option<Utf8ViewArray>,
+    /// Each key's place in `values`.
+    of_key: Vec<u32>,
+    /// Each distinct value's validity and length in bytes.
+    valid: Vec<bool>,
+    bytes: Vec<usize>,
+}
+
+impl TextDict {
+    /// `values[k]` is key k's value.
+    fn new(values: &[Option<&str>]) -> Result<TextDict> {
+        let mut dict: Vec<Option<&str>> = Vec::new();
+        let mut pos: HashMap<Option<&str>, u32, foldhash::fast::RandomState> = HashMap::default();
+        let of_key: Vec<u32> = values
+            .iter()
+            .map(|&v| {
+                *pos.entry(v).or_insert_with(|| {
+                    dict.push(v);
+                    (dict.len() - 1) as u32
+                })
             })
-        })
-        .collect();
-    let dict = Series::new(name.into(), dict).cast(&DataType::String)?;
-    let dict = dict.str()?.rechunk();
-    let Some(arr) = dict.downcast_iter().next().filter(|_| !keys.is_empty()) else {
-        return Ok(Series::new_empty(name.into(), &DataType::String).into_column());
-    };
-    // Each row is its value's 16-byte view, which names the value's bytes in the
-    // dictionary's buffers (shared, not copied): filled in parallel, straight into the
-    // column (no index column, no gather).
-    let dict_views = arr.views();
-    let views: Vec<polars_arrow::array::View> = keys.par_iter().map(|&k| dict_views[of_key[key(k)] as usize]).collect();
-    let valid: Vec<bool> = (0..arr.len()).map(|i| arr.is_valid(i)).collect();
-    let bytes_of: Vec<usize> = (0..arr.len()).map(|i| if valid[i] { dict_views[i].length as usize } else { 0 }).collect();
-    let total_bytes: usize = keys.par_iter().map(|&k| bytes_of[of_key[key(k)] as usize]).sum();
-    // A mask only when some row is null (not merely a value no row takes).
-    let validity = valid
-        .iter()
-        .any(|v| !v)
-        .then(|| Bitmap::from_trusted_len_iter(keys.iter().map(|&k| valid[of_key[key(k)] as usize])))
-        .filter(|b| b.unset_bits() > 0);
-    // SAFETY: every view is one of the dictionary's own, over the same buffers, and the
-    // validity and lengths are counted from the same keys.
-    let column = unsafe {
-        Utf8ViewArray::new_unchecked(
-            polars_arrow::datatypes::ArrowDataType::Utf8View,
-            views.into(),
-            arr.data_buffers().clone(),
-            validity,
-            Some(total_bytes),
-            arr.total_buffer_len(),
-        )
-    };
-    Ok(StringChunked::with_chunk(name.into(), column).into_column())
+            .collect();
+        let dict = Series::new(PlSmallStr::EMPTY, dict).cast(&DataType::String)?;
+        let dict = dict.str()?.rechunk();
+        let values = dict.downcast_iter().next().cloned();
+        let (valid, bytes) = match &values {
+            Some(arr) => {
+                let valid: Vec<bool> = (0..arr.len()).map(|i| arr.is_valid(i)).collect();
+                let bytes = arr.views().iter().zip(&valid).map(|(v, &ok)| if ok { v.length as usize } else { 0 }).collect();
+                (valid, bytes)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(TextDict { values, of_key, valid, bytes })
+    }
+
+    /// A text column whose row `i` is the value of key `key(keys[i])`.
+    fn column<K: Copy + Sync>(&self, name: &str, keys: &[K], key: impl Fn(K) -> usize + Sync) -> Result<Column> {
+        use polars_arrow::bitmap::Bitmap;
+        use rayon::prelude::*;
+        let Some(arr) = self.values.as_ref().filter(|_| !keys.is_empty()) else {
+            return Ok(Series::new_empty(name.into(), &DataType::String).into_column());
+        };
+        let of = |k: K| self.of_key[key(k)] as usize;
+        // Each row is its value's 16-byte view, which names the value's bytes in the
+        // dictionary's buffers (shared, not copied): filled in parallel, straight into the
+        // column (no index column, no gather).
+        let dict_views = arr.views();
+        let views: Vec<polars_arrow::array::View> = keys.par_iter().map(|&k| dict_views[of(k)]).collect();
+        let total_bytes: usize = keys.par_iter().map(|&k| self.bytes[of(k)]).sum();
+        // A mask only when some row is null (not merely a value no row takes).
+        let validity = self
+            .valid
+            .iter()
+            .any(|v| !v)
+            .then(|| Bitmap::from_trusted_len_iter(keys.iter().map(|&k| self.valid[of(k)])))
+            .filter(|b| b.unset_bits() > 0);
+        // SAFETY: every view is one of the dictionary's own, over the same buffers, and the
+        // validity and lengths are counted from the same keys.
+        let column = unsafe {
+            Utf8ViewArray::new_unchecked(
+                polars_arrow::datatypes::ArrowDataType::Utf8View,
+                views.into(),
+                arr.data_buffers().clone(),
+                validity,
+                Some(total_bytes),
+                arr.total_buffer_len(),
+            )
+        };
+        Ok(StringChunked::with_chunk(name.into(), column).into_column())
+    }
+}
+
+/// A text column whose row `i` is `values[key(keys[i])]` (a dictionary used once).
+fn keyed_text_column<K: Copy + Sync>(name: &str, values: &[Option<&str>], keys: &[K], key: impl Fn(K) -> usize + Sync) -> Result<Column> {
+    TextDict::new(values)?.column(name, keys, key)
 }
 
 /// Builds every view but `states` (and `productivity`); the views in `streamed` go to their
@@ -253,7 +286,7 @@ fn keyed_text_column<K: Copy + Sync>(name: &str, values: &[Option<&str>], keys: 
 pub fn assemble(ctx: &Context, streamed: Streamed<'_>) -> Result<Report> {
     let Streamed { exceptions: exceptions_sink, intervals: intervals_sink, part_rows } = streamed;
     let sh = ctx.shifts;
-    let id = Identity::new(ctx);
+    let id = Identity::new(ctx)?;
 
     // The shift views and their roll-ups (sequential, a row per shift) beside the exceptions
     // and intervals views (millions of rows each, themselves side by side).
@@ -292,8 +325,8 @@ pub fn assemble(ctx: &Context, streamed: Streamed<'_>) -> Result<Report> {
         let grace = ctx.rules.grace;
         let is_late: Vec<Option<bool>> = late.iter().map(|l| l.map(|l| l > grace)).collect();
         let is_early: Vec<Option<bool>> = early.iter().map(|l| l.map(|l| l > grace)).collect();
-        let shift_team: Vec<Option<String>> =
-            agents_col.iter().zip(&shift_idx).map(|(&a, &s)| sh.shift_team[s].clone().or_else(|| id.group_text[a].clone())).collect();
+        let shift_team: Vec<Option<&str>> =
+            agents_col.iter().zip(&shift_idx).map(|(&a, &s)| sh.shift_team[s].as_deref().or(id.group_text[a])).collect();
 
         let mut cols = shift_identity_columns(ctx, &id, &agents_col, &shift_idx)?;
         cols.push(dates("shift_date", shift_idx.iter().map(|&s| sh.shift_day[s] as i32).collect())?);
@@ -353,7 +386,7 @@ pub fn assemble(ctx: &Context, streamed: Streamed<'_>) -> Result<Report> {
         let idx = IdxCa::from_vec("idx".into(), order.iter().map(|&i| i as IdxSize).collect());
         let by_agent = by_agent.take(&idx)?;
         let agent_rows: Vec<usize> = order.iter().map(|&i| agent_rows[i]).collect();
-        let mut cols = agent_identity_columns(ctx, &id, &agent_rows)?;
+        let mut cols = agent_identity_columns(&id, &agent_rows)?;
         cols.extend(by_agent.columns().iter().filter(|c| c.name() != "agent_idx").cloned());
         let agents_df = DataFrame::new(agent_rows.len(), cols)?;
 
@@ -375,13 +408,17 @@ pub fn assemble(ctx: &Context, streamed: Streamed<'_>) -> Result<Report> {
                 || {
                     crate::timing::stage("views: exceptions", || {
                         let rows = |a: usize| ctx.results[a].exceptions.start.len();
-                        whole_or_parts(ctx, exceptions_sink, part_rows, rows, |agents| exceptions_frame(ctx, &id, agents))
+                        let activities: Vec<Option<&str>> = ctx.schedule.activity.iter().map(|a| Some(a.as_str())).collect();
+                        let activity = TextDict::new(&activities)?;
+                        whole_or_parts(ctx, exceptions_sink, part_rows, rows, |agents| exceptions_frame(ctx, &id, &activity, agents))
                     })
                 },
                 || {
                     crate::timing::stage("views: intervals", || {
                         let rows = |a: usize| ctx.results[a].intervals.start.len();
-                        whole_or_parts(ctx, intervals_sink, part_rows, rows, |agents| intervals_frame(ctx, &id, agents))
+                        let hhmm: Vec<String> = (0..24 * 60).map(|m| crate::time::fmt_hhmm(m as Ms * crate::time::MINUTE)).collect();
+                        let local_time = TextDict::new(&hhmm.iter().map(|t| Some(t.as_str())).collect::<Vec<_>>())?;
+                        whole_or_parts(ctx, intervals_sink, part_rows, rows, |agents| intervals_frame(ctx, &id, &local_time, agents))
                     })
                 },
             )
@@ -538,8 +575,9 @@ fn overall_from(all: &DataFrame) -> Result<Overall> {
     })
 }
 
-/// The exceptions view's rows of schedule agents `agents`.
-fn exceptions_frame(ctx: &Context, id: &Identity, agents_of: std::ops::Range<usize>) -> Result<DataFrame> {
+/// The exceptions view's rows of schedule agents `agents_of`
+/// (`activity`: the schedule rows' activities).
+fn exceptions_frame(ctx: &Context, id: &Identity, activity: &TextDict, agents_of: std::ops::Range<usize>) -> Result<DataFrame> {
     let sh = ctx.shifts;
     let results = &ctx.results[agents_of.clone()];
     let total: usize = results.iter().map(|r| r.exceptions.start.len()).sum();
@@ -587,15 +625,15 @@ fn exceptions_frame(ctx: &Context, id: &Identity, agents_of: std::ops::Range<usi
     cols.push(instants_all("start", start)?);
     cols.push(instants_all("end", end)?);
     cols.push(Column::new("duration_seconds".into(), dur));
-    let activities: Vec<Option<&str>> = ctx.schedule.activity.iter().map(|a| Some(a.as_str())).collect();
-    cols.push(keyed_text_column("activity", &activities, &rows, |r| r as usize)?);
+    cols.push(activity.column("activity", &rows, |r| r as usize)?);
     let tokens: Vec<Option<&str>> = tokens.iter().map(|t| Some(t.as_str())).collect();
     cols.push(keyed_text_column("state", &tokens, &state_keys, |k| k)?);
     Ok(DataFrame::new(n, cols)?)
 }
 
-/// The intervals view's rows of schedule agents `agents_of`.
-fn intervals_frame(ctx: &Context, id: &Identity, agents_of: std::ops::Range<usize>) -> Result<DataFrame> {
+/// The intervals view's rows of schedule agents `agents_of`
+/// (`local_time_text`: the minutes of a day as HH:MM).
+fn intervals_frame(ctx: &Context, id: &Identity, local_time_text: &TextDict, agents_of: std::ops::Range<usize>) -> Result<DataFrame> {
     let sh = ctx.shifts;
     let results = &ctx.results[agents_of.clone()];
     let total: usize = results.iter().map(|r| r.intervals.start.len()).sum();
@@ -646,11 +684,9 @@ fn intervals_frame(ctx: &Context, id: &Identity, agents_of: std::ops::Range<usiz
     });
     let adh = adh.expect("filled in the scope");
     let n = agents.len();
-    let mut cols = agent_identity_columns(ctx, id, &agents)?;
+    let mut cols = agent_identity_columns(id, &agents)?;
     cols.push(dates("date", day)?);
-    let hhmm: Vec<String> = (0..24 * 60).map(|m| crate::time::fmt_hhmm(m as Ms * crate::time::MINUTE)).collect();
-    let hhmm: Vec<Option<&str>> = hhmm.iter().map(|t| Some(t.as_str())).collect();
-    cols.push(keyed_text_column("local_time", &hhmm, &local_time, usize::from)?);
+    cols.push(local_time_text.column("local_time", &local_time, usize::from)?);
     cols.push(instants_all("interval_start", start)?);
     cols.push(instants_all("interval_end", end)?);
     cols.push(Column::new("scheduled_seconds".into(), sched));

@@ -193,23 +193,21 @@ pub fn view_targets(
 }
 
 /// Writes the views of a report (see [`view_targets`]) but those already written to their
-/// files (`done`, as the report was built); returns the files of all, in view order.
+/// files (`done`, streamed as the report was built); returns the files of all, in view order.
 pub fn write_views(
     report: &Report,
     views: &[ViewName],
     single: Option<ViewName>,
     format: Format,
     out: Option<&Path>,
-    done: &[(ViewName, PathBuf)],
+    done: &[ViewName],
 ) -> Result<Vec<PathBuf>> {
     let render = |view: ViewName, w: &mut dyn std::io::Write| {
         exporter(format)?.write_to(&Output { view, frame: report.view(view), report: Some(report) }, w)
     };
     let targets = view_targets(views, single, format, out)?;
-    let mut written = Vec::new();
-    let is_done = |v: ViewName| done.iter().any(|(d, _)| *d == v);
     let files: Vec<(ViewName, PathBuf)> =
-        targets.iter().filter(|(v, _)| !is_done(*v)).filter_map(|(v, p)| p.clone().map(|p| (*v, p))).collect();
+        targets.iter().filter(|(v, _)| !done.contains(v)).filter_map(|(v, p)| p.clone().map(|p| (*v, p))).collect();
     // Files are written side by side (each view's rows are also formatted in parallel
     // chunks): a small view is done while a large one still compresses.
     use rayon::prelude::*;
@@ -230,12 +228,8 @@ pub fn write_views(
     for r in results {
         r?;
     }
-    // In view order, the views written before (`done`) in their places.
-    for (view, path) in &targets {
-        if let Some(path) = path {
-            written.push(done.iter().find(|(d, _)| d == view).map_or(path, |(_, p)| p).clone());
-        }
-    }
+    // Every file, in view order (the views written before, `done`, in their places).
+    let written: Vec<PathBuf> = targets.iter().filter_map(|(_, path)| path.clone()).collect();
     for (view, target) in targets {
         if target.is_none() {
             use std::io::Write;

@@ -116,6 +116,7 @@ pub fn run(args: Args) -> Result<u8> {
         }
     }
     let interval = common::duration_flag("interval", &args.interval)?;
+    let part_rows = stream_part_rows()?;
     if ![15 * MINUTE, 30 * MINUTE, 60 * MINUTE].contains(&interval) {
         return Err(Error::usage(format!("--interval {:?} must be 15m, 30m or 60m", args.interval)));
     }
@@ -161,33 +162,32 @@ pub fn run(args: Args) -> Result<u8> {
     });
     // The two largest views, when they go to files in a format written a part at a time,
     // are handed to their files as they are built (`views::Streamed`), not kept whole.
-    let streams = if args.format.is_document() || crate::report::stream::needs_whole_report(args.format).is_some() {
+    // (Tables and documents, which need the whole report, are not.)
+    let streams = if crate::report::stream::needs_whole_report(args.format).is_some() {
         Vec::new()
     } else {
         common::view_targets(&run.views, args.view, args.format, args.out.as_deref())?
     };
-    let stream_to = |view: ViewName| -> Result<Option<(PathBuf, ViewSink)>> {
+    let stream_to = |view: ViewName| -> Result<Option<(ViewName, ViewSink)>> {
         match streams.iter().find(|(v, _)| *v == view) {
-            Some((_, Some(path))) => Ok(Some((path.clone(), ViewSink::create(args.format, Some(path))?))),
+            Some((_, Some(path))) => Ok(Some((view, ViewSink::create(args.format, Some(path))?))),
             _ => Ok(None),
         }
     };
     let (mut exceptions_file, mut intervals_file) = (stream_to(ViewName::Exceptions)?, stream_to(ViewName::Intervals)?);
     let mut exceptions_push = exceptions_file.as_mut().map(|(_, s)| move |df: &polars::prelude::DataFrame| s.append(df));
     let mut intervals_push = intervals_file.as_mut().map(|(_, s)| move |df: &polars::prelude::DataFrame| s.append(df));
-    let streamed = adherence::views::Streamed {
+    let mut streamed = adherence::views::Streamed {
         exceptions: exceptions_push.as_mut().map(|f| f as adherence::views::PartSink<'_>),
         intervals: intervals_push.as_mut().map(|f| f as adherence::views::PartSink<'_>),
         ..Default::default()
     };
-    let mut report = engine.report_streamed(streamed)?;
-    let mut done = Vec::new();
-    for (view, file) in [(ViewName::Exceptions, exceptions_file), (ViewName::Intervals, intervals_file)] {
-        if let Some((path, sink)) = file {
-            sink.finish()?;
-            done.push((view, path));
-        }
+    if let Some(rows) = part_rows {
+        streamed.part_rows = rows;
     }
+    let mut report = engine.report_streamed(streamed)?;
+    let streamed_files: Vec<(ViewName, ViewSink)> = [exceptions_file, intervals_file].into_iter().flatten().collect();
+    let done: Vec<ViewName> = streamed_files.iter().map(|(v, _)| *v).collect();
     report.warnings.extend(run_warnings(&engine.shifts.agent_key, &engine.matches, &activity, &sched));
     common::print_warnings(&report.warnings);
     let mut doc = Document::new(&rules, Targets::new(&rules, args.fail_under));
@@ -202,6 +202,11 @@ pub fn run(args: Args) -> Result<u8> {
             common::write_views(&report, &run.views, args.view, args.format, args.out.as_deref(), &done)
         })?
     };
+    // The streamed views are put in place after the others are written, not before: a run
+    // that fails writing one of the others does not publish these two either.
+    for (_, sink) in streamed_files {
+        sink.finish()?;
+    }
     let code = finish(&args, &rules, &report, &doc, &written)?;
     // The process ends here: leave the gigabytes of a large report to the OS rather than
     // free them piece by piece (about half a second for W1).
@@ -211,6 +216,19 @@ pub fn run(args: Args) -> Result<u8> {
     std::mem::forget(activity);
     std::mem::forget(sched);
     Ok(code)
+}
+
+/// `ADHERE_STREAM_PART_ROWS`: about how many rows each part of a streamed view holds
+/// (`views::Streamed`; default 262,144). The files are the same bytes whatever it is: it is
+/// there so that tests can cut small data sets into many parts.
+fn stream_part_rows() -> Result<Option<usize>> {
+    const VAR: &str = "ADHERE_STREAM_PART_ROWS";
+    let Some(v) = std::env::var_os(VAR) else { return Ok(None) };
+    let text = v.to_string_lossy();
+    match text.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(Some(n)),
+        _ => Err(Error::usage(format!("{VAR}={text:?} must be a whole number of rows above 0 (or unset, for the default)"))),
+    }
 }
 
 /// The flags of this run that reach the engine, checked.
