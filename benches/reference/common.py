@@ -1,4 +1,5 @@
-"""Helpers shared by the reference pipelines: rules TOML, durations, schedule headers."""
+"""Helpers shared by the reference pipelines: flags, rules TOML, durations, schedule headers."""
+import argparse
 import csv
 import re
 import sys
@@ -11,6 +12,19 @@ UNKNOWN, LOGGED_OUT, OFFLINE, ONLINE, OCCUPIED, AWAY = range(6)
 BASE_TOKENS = {"unknown": UNKNOWN, "logged_out": LOGGED_OUT, "offline": OFFLINE,
                "online": ONLINE, "occupied": OCCUPIED, "away": AWAY}
 T0 = time.perf_counter()
+
+
+def parse_args(description, threads_default):
+    """The flags both pipelines take (run.sh passes the first four)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--activity", required=True, help="directory of API v2 page files")
+    ap.add_argument("--schedule", required=True, help="generic schedule CSV")
+    ap.add_argument("--rules", required=True, help="rules TOML")
+    ap.add_argument("--out", required=True, help="output Parquet file")
+    ap.add_argument("--shift-gap", default="60m")
+    ap.add_argument("--tz", default="UTC", help="zone of schedule rows without one")
+    ap.add_argument("--threads", type=int, default=threads_default)
+    return ap.parse_args()
 
 
 def log(msg):

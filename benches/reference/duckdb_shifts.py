@@ -9,14 +9,13 @@ and SQL, Python only gluing the statements together and reading the rules TOML.
 
 All instants are carried as epoch milliseconds (BIGINT) from parsing to the output.
 """
-import argparse
 import os
 import sys
 import time
 
 import duckdb
 
-from common import (AWAY, BASE_TOKENS, DAY_MS, FIXED_RE, LOGGED_OUT, OCCUPIED, OFFLINE, ONLINE,
+from common import (parse_args, AWAY, BASE_TOKENS, DAY_MS, FIXED_RE, LOGGED_OUT, OCCUPIED, OFFLINE, ONLINE,
                     UNKNOWN, activity_files, load_rules, log, parse_duration_ms, schedule_columns,
                     token_allowed)
 
@@ -30,15 +29,7 @@ def sql_str(s):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--activity", required=True, help="directory of API v2 page files")
-    ap.add_argument("--schedule", required=True, help="generic schedule CSV")
-    ap.add_argument("--rules", required=True, help="rules TOML")
-    ap.add_argument("--out", required=True, help="output Parquet file")
-    ap.add_argument("--shift-gap", default="60m")
-    ap.add_argument("--tz", default="UTC", help="zone of schedule rows without one")
-    ap.add_argument("--threads", type=int, default=None)
-    args = ap.parse_args()
+    args = parse_args(__doc__.splitlines()[0], None)
 
     rules = load_rules(args.rules)
     gap_ms = parse_duration_ms(args.shift_gap)

@@ -9,13 +9,12 @@ the `shifts` view of `adhere report` (SPEC.md §3-§4) with Polars' JSON and CSV
 
 All instants are carried as epoch milliseconds (Int64) from parsing to the output.
 """
-import argparse
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
-from common import (AWAY, BASE_TOKENS, DAY_MS, LOGGED_OUT, OCCUPIED, OFFLINE, ONLINE, UNKNOWN,
+from common import (parse_args, AWAY, BASE_TOKENS, DAY_MS, LOGGED_OUT, OCCUPIED, OFFLINE, ONLINE, UNKNOWN,
                     activity_files, fixed_offset_ms, load_rules, log, parse_duration_ms,
                     schedule_columns, token_allowed)
 
@@ -66,15 +65,7 @@ def load_activity(files, threads):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--activity", required=True, help="directory of API v2 page files")
-    ap.add_argument("--schedule", required=True, help="generic schedule CSV")
-    ap.add_argument("--rules", required=True, help="rules TOML")
-    ap.add_argument("--out", required=True, help="output Parquet file")
-    ap.add_argument("--shift-gap", default="60m")
-    ap.add_argument("--tz", default="UTC", help="zone of schedule rows without one")
-    ap.add_argument("--threads", type=int, default=os.cpu_count())
-    args = ap.parse_args()
+    args = parse_args(__doc__.splitlines()[0], os.cpu_count())
 
     rules = load_rules(args.rules)
     gap_ms = parse_duration_ms(args.shift_gap)
