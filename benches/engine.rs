@@ -118,13 +118,13 @@ fn stages(c: &mut Criterion) {
         let out = tempfile::tempdir().unwrap();
         for (name, activity_dir, extra) in [
             ("full_report_every_view", "activity", &[][..]),
-            ("full_report_store_every_view", "store", &[][..]),
+            ("full_report_store_every_view", "store", &["--partitions", "1"][..]),
             ("full_report_store_partitions_3", "store", &["--partitions", "3"][..]),
         ] {
             let mut g = group(c, name, agents);
             g.bench_with_input(BenchmarkId::from_parameter(agents), &dir, |b, dir| {
                 b.iter(|| {
-                    let status = std::process::Command::new(env!("CARGO_BIN_EXE_adhere"))
+                    let run = std::process::Command::new(env!("CARGO_BIN_EXE_adhere"))
                         .arg("report")
                         .arg("--activity")
                         .arg(dir.join(activity_dir))
@@ -136,10 +136,9 @@ fn stages(c: &mut Criterion) {
                         .arg(format!("{}/", out.path().display()))
                         .args(extra)
                         .stdout(std::process::Stdio::null())
-                        .stderr(std::process::Stdio::null())
-                        .status()
+                        .output()
                         .unwrap();
-                    assert!(status.success(), "{name}: adhere report failed");
+                    assert!(run.status.success(), "{name}: adhere report failed: {}", String::from_utf8_lossy(&run.stderr));
                 })
             });
             g.finish();

@@ -42,3 +42,10 @@ pub fn stage<T>(name: &str, f: impl FnOnce() -> T) -> T {
     }
     out
 }
+
+/// Prints `text()` as a timing line when timings are on (how a stage went: its parts).
+pub fn note(text: impl FnOnce() -> String) {
+    if enabled() {
+        eprintln!("timing: {}", text());
+    }
+}

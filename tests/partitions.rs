@@ -305,7 +305,21 @@ fn views_streamed_to_files_by_the_command_are_the_views_written_whole_to_stdout(
         if let Some(n) = part_rows {
             c.env("ADHERE_STREAM_PART_ROWS", n);
         }
-        c.assert().success();
+        let o = c.env("ADHERE_TIMINGS", "1").output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // The views were streamed, in as many parts as asked for: one part of the default
+        // size (about 5,000 exceptions and 8,000 intervals here), many of 700 rows.
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        for v in ["exceptions", "intervals"] {
+            let parts: usize = stderr
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("timing: views: {v}: streamed in "))?.split(' ').next()?.parse().ok())
+                .unwrap_or_else(|| panic!("{v} was not streamed: {stderr}"));
+            match part_rows {
+                None => assert_eq!(parts, 1, "{v}"),
+                Some(_) => assert!(parts > 5, "{v}: {parts} parts of 700 rows"),
+            }
+        }
         let read = |v: &str| std::fs::read(out.path().join(format!("{v}.{format}"))).unwrap();
         (read("exceptions"), read("intervals"))
     };

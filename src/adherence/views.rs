@@ -51,7 +51,7 @@ impl Default for Streamed<'_> {
 }
 
 /// About this many rows in a part of a streamed view (two Parquet row groups).
-const PART_ROWS: usize = 2 * 131_072;
+pub const PART_ROWS: usize = 2 * 131_072;
 
 /// Consecutive agent ranges of `part_rows` rows or a little more each (`rows(a)`: agent
 /// a's; the last range may have fewer), at least one (an empty view is still one, empty,
@@ -72,8 +72,10 @@ fn agent_parts(agents: usize, part_rows: usize, rows: impl Fn(usize) -> usize) -
     parts
 }
 
-/// Builds a view whole, or hands it to `sink` in parts of agents (`rows(a)`: agent a's rows).
+/// Builds view `name` whole, or hands it to `sink` in parts of agents (`rows(a)`: agent a's
+/// rows).
 fn whole_or_parts(
+    name: &str,
     ctx: &Context,
     sink: Option<PartSink<'_>>,
     part_rows: usize,
@@ -85,7 +87,9 @@ fn whole_or_parts(
     };
     // Each part is built while the one before is written.
     let mut built: Option<DataFrame> = None;
-    for part in agent_parts(ctx.results.len(), part_rows, rows) {
+    let parts = agent_parts(ctx.results.len(), part_rows, rows);
+    crate::timing::note(|| format!("views: {name}: streamed in {} part{}", parts.len(), if parts.len() == 1 { "" } else { "s" }));
+    for part in parts {
         let (next, written) = rayon::join(|| frame(part), || built.take().map_or(Ok(()), |df| sink(&df)));
         written?;
         built = Some(next?);
@@ -126,7 +130,8 @@ fn seconds_opt(name: &str, ms: Vec<Option<Ms>>) -> Column {
 }
 
 /// Identity of each schedule agent and each shift, its text columns as dictionaries found
-/// once per report: the shift views and every part of a streamed view gather from them.
+/// once per report (per partition, in agent partitions): the shift views and every part of a
+/// streamed view gather from them.
 struct Identity<'a> {
     agent_id: Vec<Option<i64>>,
     /// The LivePerson agent group of each schedule agent (its team when neither the shift
@@ -202,7 +207,7 @@ fn shift_identity_columns(ctx: &Context, id: &Identity, agents: &[usize], shifts
 /// name millions of times, and the values are hashed once per key, not once per row, nor
 /// once per part of a streamed view.
 struct TextDict {
-    /// The distinct values (None when there are no keys at all).
+    /// The distinct values, as one array (None only if Polars gave no chunk).
     values: Option<Utf8ViewArray>,
     /// Each key's place in `values`.
     of_key: Vec<u32>,
@@ -410,7 +415,9 @@ pub fn assemble(ctx: &Context, streamed: Streamed<'_>) -> Result<Report> {
                         let rows = |a: usize| ctx.results[a].exceptions.start.len();
                         let activities: Vec<Option<&str>> = ctx.schedule.activity.iter().map(|a| Some(a.as_str())).collect();
                         let activity = TextDict::new(&activities)?;
-                        whole_or_parts(ctx, exceptions_sink, part_rows, rows, |agents| exceptions_frame(ctx, &id, &activity, agents))
+                        whole_or_parts("exceptions", ctx, exceptions_sink, part_rows, rows, |agents| {
+                            exceptions_frame(ctx, &id, &activity, agents)
+                        })
                     })
                 },
                 || {
@@ -418,7 +425,9 @@ pub fn assemble(ctx: &Context, streamed: Streamed<'_>) -> Result<Report> {
                         let rows = |a: usize| ctx.results[a].intervals.start.len();
                         let hhmm: Vec<String> = (0..24 * 60).map(|m| crate::time::fmt_hhmm(m as Ms * crate::time::MINUTE)).collect();
                         let local_time = TextDict::new(&hhmm.iter().map(|t| Some(t.as_str())).collect::<Vec<_>>())?;
-                        whole_or_parts(ctx, intervals_sink, part_rows, rows, |agents| intervals_frame(ctx, &id, &local_time, agents))
+                        whole_or_parts("intervals", ctx, intervals_sink, part_rows, rows, |agents| {
+                            intervals_frame(ctx, &id, &local_time, agents)
+                        })
                     })
                 },
             )

@@ -219,8 +219,10 @@ pub fn run(args: Args) -> Result<u8> {
 }
 
 /// `ADHERE_STREAM_PART_ROWS`: about how many rows each part of a streamed view holds
-/// (`views::Streamed`; default 262,144). The files are the same bytes whatever it is: it is
-/// there so that tests can cut small data sets into many parts.
+/// ([`adherence::views::Streamed`]; default [`adherence::views::PART_ROWS`]). The files are
+/// the same bytes whatever it is: it is there so that tests can cut small data sets into many
+/// parts (`ADHERE_TIMINGS=1` says how many). Agent partitions build their views whole, so
+/// there it changes nothing.
 fn stream_part_rows() -> Result<Option<usize>> {
     const VAR: &str = "ADHERE_STREAM_PART_ROWS";
     let Some(v) = std::env::var_os(VAR) else { return Ok(None) };
