@@ -134,9 +134,9 @@ fn seconds_opt(name: &str, ms: Vec<Option<Ms>>) -> Column {
 /// streamed view gather from them.
 struct Identity<'a> {
     agent_id: Vec<Option<i64>>,
-    /// The LivePerson agent group of each schedule agent (its team when neither the shift
-    /// nor the schedule names one).
-    group_text: Vec<Option<&'a str>>,
+    /// The team of each shift: its own, else its agent's LivePerson group (the text the
+    /// shifts view shows and the teams roll-up groups by).
+    team_of_shift: Vec<Option<&'a str>>,
     agent: TextDict,
     employee_id: TextDict,
     login_name: TextDict,
@@ -155,7 +155,7 @@ impl<'a> Identity<'a> {
         let agent = |a: usize| ctx.matches[a].map(|i| &activity.agents[i]);
         let group_text: Vec<Option<&'a str>> = (0..n).map(|a| agent(a).and_then(|x| x.team.as_deref())).collect();
         let per_agent = |value: &dyn Fn(usize) -> Option<&'a str>| TextDict::new(&(0..n).map(value).collect::<Vec<_>>());
-        let mut team_of_shift: Vec<Option<&str>> = vec![None; sh.shift_team.len()];
+        let mut team_of_shift: Vec<Option<&'a str>> = vec![None; sh.shift_team.len()];
         for (a, group) in group_text.iter().enumerate() {
             for s in sh.shifts_of(a) {
                 team_of_shift[s] = sh.shift_team[s].as_deref().or(*group);
@@ -171,7 +171,7 @@ impl<'a> Identity<'a> {
             timezone: per_agent(&|a| Some(schedule.zones[sh.agent_zone[a] as usize].name()))?,
             shift_team: TextDict::new(&team_of_shift)?,
             shift_timezone: TextDict::new(&zone_of_shift)?,
-            group_text,
+            team_of_shift,
         })
     }
 }
@@ -211,9 +211,10 @@ struct TextDict {
     values: Option<Utf8ViewArray>,
     /// Each key's place in `values`.
     of_key: Vec<u32>,
-    /// Each distinct value's validity and length in bytes.
+    /// Each distinct value's validity and length in bytes; whether any is null.
     valid: Vec<bool>,
     bytes: Vec<usize>,
+    has_null: bool,
 }
 
 impl TextDict {
@@ -241,7 +242,8 @@ impl TextDict {
             }
             None => (Vec::new(), Vec::new()),
         };
-        Ok(TextDict { values, of_key, valid, bytes })
+        let has_null = valid.contains(&false);
+        Ok(TextDict { values, of_key, valid, bytes, has_null })
     }
 
     /// A text column whose row `i` is the value of key `key(keys[i])`.
@@ -259,12 +261,8 @@ impl TextDict {
         let views: Vec<polars_arrow::array::View> = keys.par_iter().map(|&k| dict_views[of(k)]).collect();
         let total_bytes: usize = keys.par_iter().map(|&k| self.bytes[of(k)]).sum();
         // A mask only when some row is null (not merely a value no row takes).
-        let validity = self
-            .valid
-            .iter()
-            .any(|v| !v)
-            .then(|| Bitmap::from_trusted_len_iter(keys.iter().map(|&k| self.valid[of(k)])))
-            .filter(|b| b.unset_bits() > 0);
+        let validity =
+            self.has_null.then(|| Bitmap::from_trusted_len_iter(keys.iter().map(|&k| self.valid[of(k)]))).filter(|b| b.unset_bits() > 0);
         // SAFETY: every view is one of the dictionary's own, over the same buffers, and the
         // validity and lengths are counted from the same keys.
         let column = unsafe {
@@ -330,8 +328,7 @@ pub fn assemble(ctx: &Context, streamed: Streamed<'_>) -> Result<Report> {
         let grace = ctx.rules.grace;
         let is_late: Vec<Option<bool>> = late.iter().map(|l| l.map(|l| l > grace)).collect();
         let is_early: Vec<Option<bool>> = early.iter().map(|l| l.map(|l| l > grace)).collect();
-        let shift_team: Vec<Option<&str>> =
-            agents_col.iter().zip(&shift_idx).map(|(&a, &s)| sh.shift_team[s].as_deref().or(id.group_text[a])).collect();
+        let shift_team: Vec<Option<&str>> = shift_idx.iter().map(|&s| id.team_of_shift[s]).collect();
 
         let mut cols = shift_identity_columns(ctx, &id, &agents_col, &shift_idx)?;
         cols.push(dates("shift_date", shift_idx.iter().map(|&s| sh.shift_day[s] as i32).collect())?);
